@@ -1,0 +1,83 @@
+"""The SPIE portal: Carnet de bord, DORA, REVA and the finance of their funding agreement."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from app import config as config_module
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    config_module.load(app)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    config_module.check(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.core.assets import Assets
+    from app.core.models import render_migration_item
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    Assets(app)
+
+    from app.accounts import auth  # noqa: F401  (user loader, login view)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts import bp as accounts_bp
+    from app.accounts import team_bp
+    from app.core import bp as core_bp
+    from app.finance import bp as finance_bp
+    from app.tenancy import bp as tenancy_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(finance_bp)
+    # Territorial blueprints last: their /<territory>/ prefix must not shadow the others.
+    app.register_blueprint(team_bp)
+    app.register_blueprint(tenancy_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.core.access import check_request_access
+    from app.core.context import inject_template_context
+    from app.core.security import set_security_headers
+    from app.tenancy import unbind_territory
+
+    app.before_request(check_request_access)
+    app.after_request(set_security_headers)
+    app.teardown_request(unbind_territory)
+    app.context_processor(inject_template_context)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.core.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.core.cli import seed
+
+    app.cli.add_command(seed)

@@ -1,0 +1,199 @@
+"""Accounts: authentication, magic links, invitations. No request here."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts.models import Invitation, LoginToken, Membership, User, hash_token, new_token
+from app.accounts.roles import Role
+from app.core import audit, mail
+from app.core.models import utcnow
+from app.extensions import db
+
+# Checked when the email is unknown, so that both paths cost one scrypt computation.
+_DUMMY_HASH = generate_password_hash(new_token(), method="scrypt")
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same cost either way)."""
+    user = user_by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def record_login(user: User, method: str) -> None:
+    user.last_login_at = utcnow()
+    audit.record(user, "login", "user", user.id, method)
+    db.session.commit()
+
+
+def send_login_link(email: str, next_url: str = "") -> None:
+    """Mail a single-use 15-minute login link if an active account has this email.
+
+    Says nothing either way to the caller: the answer must not reveal whether the email exists.
+    """
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = new_token()
+    db.session.add(
+        LoginToken(
+            user=user,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + current_app.config["MAGIC_LINK_TTL"],
+        )
+    )
+    db.session.commit()
+    link = url_for("accounts.magic_link", token=token, next=next_url or None, _external=True)
+    mail.send(
+        user.email,
+        "Votre lien de connexion au portail SPIE",
+        render_template("accounts/mail/magic_link.txt", user=user, link=link),
+    )
+
+
+def pending_login_token(token: str) -> LoginToken | None:
+    row = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == hash_token(token)))
+    return row if row is not None and row.is_usable else None
+
+
+def consume_login_token(token: str) -> User | None:
+    """The user of a usable token, marking it used; None if unknown, used or expired."""
+    row = pending_login_token(token)
+    if row is None or not row.user.is_active:
+        return None
+    row.used_at = utcnow()
+    db.session.commit()
+    return row.user
+
+
+def logout(user: User) -> None:
+    """End every session of the user (the session id embeds this token)."""
+    user.end_all_sessions()
+    db.session.commit()
+
+
+def invite(
+    inviter: User,
+    territory,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: Role,
+    phone: str | None = None,
+    structure=None,
+) -> Invitation:
+    """Give `role` in `territory` to the person with `email` (creating their account if needed)
+    and mail them an invitation link valid INVITATION_TTL."""
+    user = user_by_email(email)
+    if user is None:
+        user = User(
+            email=normalize_email(email), first_name=first_name, last_name=last_name, phone=phone
+        )
+        db.session.add(user)
+    token = new_token()
+    invitation = Invitation(
+        email=user.email,
+        role=role,
+        structure_id=structure.id if structure else None,
+        user=user,
+        invited_by=inviter,
+        territory_id=territory.id,
+        token_hash=hash_token(token),
+        expires_at=utcnow() + current_app.config["INVITATION_TTL"],
+    )
+    db.session.add(invitation)
+    _grant(user, territory, role, structure)
+    audit.record(inviter, "invited", "user", None, f"{user.email} → {role.value}")
+    db.session.commit()
+    link = url_for("accounts.invitation", token=token, _external=True)
+    mail.send(
+        user.email,
+        f"Invitation au portail SPIE — {territory.name}",
+        render_template(
+            "accounts/mail/invitation.txt",
+            user=user,
+            inviter=inviter,
+            territory=territory,
+            role=role,
+            link=link,
+        ),
+    )
+    return invitation
+
+
+def _grant(user: User, territory, role: Role, structure=None) -> Membership:
+    structure_id = structure.id if structure else None
+    for membership in user.memberships:
+        if (membership.territory_id, membership.role, membership.structure_id) == (
+            territory.id if territory else None,
+            role,
+            structure_id,
+        ):
+            return membership
+    membership = Membership(
+        role=role, territory_id=territory.id if territory else None, structure_id=structure_id
+    )
+    user.memberships.append(membership)
+    return membership
+
+
+def grant(user: User, territory, role: Role, structure=None) -> Membership:
+    """Give a role (idempotent)."""
+    membership = _grant(user, territory, role, structure)
+    db.session.commit()
+    return membership
+
+
+def pending_invitation(token: str) -> Invitation | None:
+    row = db.session.scalar(
+        select(Invitation)
+        .where(Invitation.token_hash == hash_token(token))
+        .execution_options(all_territories=True)
+    )
+    return row if row is not None and row.is_usable else None
+
+
+def accept_invitation(invitation: Invitation, password: str | None) -> User:
+    invitation.accepted_at = utcnow()
+    if password:
+        invitation.user.set_password(password)
+    db.session.commit()
+    return invitation.user
+
+
+def territory_members(territory) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Membership.user)
+            .where(Membership.territory_id == territory.id)
+            .order_by(User.last_name, User.first_name)
+        )
+    )
+
+
+def pending_invitations() -> list[Invitation]:
+    """Invitations of the bound territory not yet accepted."""
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.accepted_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )

@@ -1,0 +1,255 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+
+from app.accounts import bp, services, team_bp
+from app.accounts.forms import (
+    ConfirmForm,
+    InvitationForm,
+    MagicLinkForm,
+    PasswordLoginForm,
+    SetPasswordForm,
+)
+from app.accounts.roles import FINANCE, Role
+from app.core import access
+from app.core.forms import choices
+from app.extensions import limiter
+from app.tenancy.services import structures
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _start_session(user, method: str) -> None:
+    # A fresh session at login: nothing from before (fixation) survives.
+    session.clear()
+    login_user(user)
+    services.record_login(user, method)
+
+
+def _ip_limit():
+    return current_app.config["LOGIN_RATE_LIMIT_IP"]
+
+
+def _account_limit():
+    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
+
+
+def _account_key():
+    return "account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code != 303
+
+
+login_limits = [
+    limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed),
+    limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed),
+]
+
+
+def _render_login(password_form=None, link_form=None, status=200):
+    next_url = _safe_next(request.values.get("next")) or ""
+    password_form = password_form or PasswordLoginForm(next=next_url, formdata=None)
+    link_form = link_form or MagicLinkForm(next=next_url, formdata=None)
+    return (
+        render_template("accounts/login.html", password_form=password_form, link_form=link_form),
+        status,
+    )
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@access.public
+@login_limits[0]
+@login_limits[1]
+def login():
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("accounts.space"))
+        return _render_login()
+    form = PasswordLoginForm()
+    if not form.validate():
+        return _render_login(password_form=form, status=422)
+    user = services.authenticate(form.email.data, form.password.data)
+    if user is None:
+        form.password.errors.append("Adresse électronique ou mot de passe incorrect.")
+        return _render_login(password_form=form, status=401)
+    _start_session(user, "password")
+    flash(f"Bonjour {user.first_name}, vous êtes connecté·e.", "success")
+    return redirect(_safe_next(form.next.data) or url_for("accounts.space"), 303)
+
+
+@bp.post("/connexion/lien")
+@access.public
+@login_limits[0]
+@limiter.limit(_account_limit, key_func=_account_key)
+def request_magic_link():
+    form = MagicLinkForm()
+    if not form.validate():
+        return _render_login(link_form=form, status=422)
+    services.send_login_link(form.email.data, _safe_next(form.next.data) or "")
+    return redirect(url_for("accounts.magic_link_sent"), 303)
+
+
+@bp.get("/connexion/lien-envoye")
+@access.public
+def magic_link_sent():
+    return render_template("accounts/magic_link_sent.html")
+
+
+@bp.route("/connexion/lien/<token>", methods=["GET", "POST"])
+@access.public
+@login_limits[0]
+def magic_link(token: str):
+    """GET only shows a button (mail previewers follow links); the POST consumes the token."""
+    form = ConfirmForm()
+    if request.method == "GET":
+        valid = services.pending_login_token(token) is not None
+        return render_template("accounts/magic_link.html", form=form, valid=valid), (
+            200 if valid else 410
+        )
+    if not form.validate():
+        return render_template("accounts/magic_link.html", form=form, valid=True), 400
+    user = services.consume_login_token(token)
+    if user is None:
+        return render_template("accounts/magic_link.html", form=form, valid=False), 410
+    _start_session(user, "magic_link")
+    flash(f"Bonjour {user.first_name}, vous êtes connecté·e.", "success")
+    return redirect(_safe_next(request.args.get("next")) or url_for("accounts.space"), 303)
+
+
+@bp.post("/deconnexion")
+@access.authenticated
+def logout():
+    services.logout(current_user._get_current_object())
+    session.clear()
+    flash("Vous êtes déconnecté·e.", "info")
+    return redirect(url_for("core.home"), 303)
+
+
+@bp.get("/espace")
+@access.authenticated
+def space():
+    """The user's home: straight to their only space, or the list of their spaces."""
+    spaces = user_spaces(current_user)
+    if len(spaces) == 1 and not request.args.get("tous"):
+        return redirect(spaces[0]["url"])
+    return render_template("accounts/space.html", spaces=spaces)
+
+
+def user_spaces(user) -> list[dict]:
+    spaces = [
+        {
+            "title": territory.name,
+            "description": ", ".join(sorted(r.label for r in user.roles_in(territory))),
+            "url": url_for("tenancy.home", territory=territory.slug),
+        }
+        for territory in user.territories
+    ]
+    national = user.national_roles()
+    if national & (FINANCE | {Role.ADMIN}):
+        spaces.append(
+            {
+                "title": "Finances de la convention",
+                "description": ", ".join(
+                    sorted(r.label for r in national & (FINANCE | {Role.ADMIN}))
+                ),
+                "url": url_for("finance.home"),
+            }
+        )
+    if national & {Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER, Role.ADMIN}:
+        spaces.append(
+            {
+                "title": "REVA — VAE",
+                "description": ", ".join(
+                    sorted(r.label for r in national & {Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER})
+                )
+                or "Administration",
+                "url": url_for("accounts.reva_placeholder"),
+            }
+        )
+    return spaces
+
+
+@bp.get("/reva/")
+@access.roles(Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER, Role.ADMIN, national=True)
+def reva_placeholder():
+    return render_template("accounts/reva_home.html")
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@access.public
+@login_limits[0]
+def invitation(token: str):
+    pending = services.pending_invitation(token)
+    if pending is None:
+        return render_template("accounts/invitation.html", invitation=None, form=None), 410
+    form = SetPasswordForm()
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("accounts/invitation.html", invitation=pending, form=form), 422
+        user = services.accept_invitation(pending, form.password.data or None)
+        _start_session(user, "invitation")
+        flash(f"Bienvenue {user.first_name} ! Votre compte est activé.", "success")
+        return redirect(url_for("tenancy.home", territory=pending.territory.slug), 303)
+    return render_template("accounts/invitation.html", invitation=pending, form=form)
+
+
+# The territory's team: coordinators see members and invite people.
+
+
+def _invitation_form(formdata=None):
+    form = InvitationForm(formdata=formdata)
+    form.structure_id.choices = choices(
+        [("", "— Aucune —")] + [(str(s.id), s.name) for s in structures()]
+    )
+    return form
+
+
+@team_bp.get("/equipe/")
+def team():
+    return render_template(
+        "accounts/team.html",
+        members=services.territory_members(g.territory),
+        invitations=services.pending_invitations(),
+        form=_invitation_form(),
+    )
+
+
+@team_bp.post("/equipe/inviter")
+def invite():
+    form = _invitation_form(request.form)
+    if not form.validate():
+        return (
+            render_template(
+                "accounts/team.html",
+                members=services.territory_members(g.territory),
+                invitations=services.pending_invitations(),
+                form=form,
+            ),
+            422,
+        )
+    structure = None
+    if form.structure_id.data:
+        structure = next(s for s in structures() if str(s.id) == form.structure_id.data)
+    services.invite(
+        current_user._get_current_object(),
+        g.territory,
+        email=form.email.data,
+        first_name=form.first_name.data.strip(),
+        last_name=form.last_name.data.strip(),
+        phone=form.phone.data or None,
+        role=Role(form.role.data),
+        structure=structure,
+    )
+    flash(f"Invitation envoyée à {form.email.data}.", "success")
+    return redirect(url_for("team.team"), 303)

@@ -1,0 +1,81 @@
+"""Configuration: defaults, then the environment, then instance/config.py (if present)."""
+
+import os
+from datetime import timedelta
+
+from dotenv import load_dotenv
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "portal.sqlite3")
+    # PaaS providers hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(app) -> None:
+    """Fill app.config from defaults and the environment (call before test overrides)."""
+    load_dotenv(os.path.join(app.root_path, os.pardir, ".env"))
+    debug = _bool("FLASK_DEBUG", False)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        SQLALCHEMY_DATABASE_URI=_database_url(app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # Mail: SMTP when MAIL_SERVER is set; otherwise written to the outbox file.
+        MAIL_SERVER=os.environ.get("MAIL_SERVER", ""),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", "587")),
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME", ""),
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD", ""),
+        MAIL_USE_TLS=_bool("MAIL_USE_TLS", True),
+        MAIL_DEFAULT_SENDER=os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Portail SPIE <ne-pas-repondre@inclusion.beta.gouv.fr>"
+        ),
+        MAIL_OUTBOX_PATH=os.environ.get(
+            "MAIL_OUTBOX_PATH", os.path.join(app.instance_path, "outbox.jsonl")
+        ),
+        # Rate limits (Flask-Limiter reads these names).
+        RATELIMIT_ENABLED=_bool("RATELIMIT_ENABLED", True),
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT_IP=os.environ.get("LOGIN_RATE_LIMIT_IP", "20 per 5 minutes"),
+        LOGIN_RATE_LIMIT_ACCOUNT=os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per 5 minutes"),
+        # Sessions and cookies.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not debug,
+        SESSION_COOKIE_NAME="spie_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=not debug,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        WTF_I18N_ENABLED=False,  # WTForms' bundled French messages (BaseForm.Meta.locales)
+        MAGIC_LINK_TTL=timedelta(minutes=15),
+        INVITATION_TTL=timedelta(days=7),
+        # Front-end assets: served from static/vendor when `make assets` ran, else this CDN.
+        ASSETS_CDN="https://cdn.jsdelivr.net/npm",
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
+    )
+
+
+def check(app) -> None:
+    """Refuse to start with an unsafe configuration."""
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105 (debug only)
+        else:
+            raise RuntimeError(
+                "SECRET_KEY manquant : définissez la variable d'environnement SECRET_KEY "
+                "(voir .env.example). Le portail refuse de démarrer sans elle hors mode debug."
+            )

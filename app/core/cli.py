@@ -1,0 +1,43 @@
+"""`flask seed reference` and `flask seed demo`."""
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+seed = AppGroup("seed", help="Charger les données de référence ou de démonstration.")
+
+
+@seed.command("reference")
+def seed_reference():
+    """Territories and the agreement's reference data (idempotent)."""
+    from app.finance.seed import load_reference
+    from app.tenancy.seed import load_territories
+
+    load_territories()
+    load_reference()
+    click.echo(
+        "Données de référence chargées : territoires, convention, startups, centres de coût."
+    )
+
+
+@seed.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Afficher les comptes en JSON.")
+def seed_demo(as_json: bool):
+    """Fictional demo accounts for every role (idempotent). Never in production."""
+    from app.accounts.seed import load_demo
+
+    logins = load_demo()
+    if as_json:
+        click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
+        return
+    click.echo("Comptes de démonstration (mot de passe identique pour tous) :")
+    click.echo(f"{'Rôle':<22} {'Territoire':<18} {'Adresse électronique':<50} Mot de passe")
+    for login in logins:
+        click.echo(
+            f"{login['role']:<22} {login['territory'] or '(national)':<18} "
+            f"{login['email']:<50} {login['password']}"
+        )
+    click.echo(
+        "Connexion par lien magique : les courriels sont visibles sur /dev/outbox (mode debug)."
+    )

@@ -1,0 +1,55 @@
+"""Error pages in French and in the DSFR; JSON for the API."""
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+MESSAGES = {
+    400: (
+        "Requête invalide",
+        "La demande n'a pas pu être traitée. Rechargez la page et réessayez.",
+    ),
+    401: ("Connexion requise", "Vous devez vous connecter pour accéder à cette page."),
+    403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour accéder à cette page."),
+    404: ("Page non trouvée", "La page que vous cherchez est introuvable ou n'existe plus."),
+    405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    429: (
+        "Trop de tentatives",
+        "Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.",
+    ),
+    500: ("Erreur inattendue", "Une erreur est survenue de notre côté. L'équipe a été prévenue."),
+}
+
+
+def _render(code: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    title, message = title or default_title, message or default_message
+    if request.path.startswith("/api/"):
+        return jsonify(error=title, detail=message, status=code), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(
+            400,
+            "Session expirée",
+            "Le formulaire a expiré ou n'est pas valide. Rechargez la page et recommencez : "
+            "ce que vous aviez saisi n'a pas été enregistré.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in MESSAGES:
+            return _render(error.code)
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        app.logger.exception("unexpected error")
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,27 @@
+"""htmx helpers: decide on the HX-Request header, render a fragment or its page."""
+
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(page: str, fragment: str, status: int = 200, **context):
+    """The fragment for htmx requests, the full page (which includes the fragment) otherwise."""
+    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def redirect(location: str):
+    """After a POST: HX-Redirect for htmx, a 303 otherwise."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    response = make_response("", 303)
+    response.headers["Location"] = location
+    return response

@@ -1,0 +1,93 @@
+"""Reference data from the agreement and demo accounts."""
+
+import json
+
+from sqlalchemy import func, select
+
+from app.accounts.roles import Role
+from app.extensions import db
+from app.finance.models import Convention, CostCentre, Party, Startup
+from app.tenancy.models import Territory
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_reference_data_is_the_agreements_and_is_idempotent(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["seed", "reference"])
+        assert result.exit_code == 0, result.output
+    assert count(Territory) == 4
+    slugs = {t.slug: t.department_code for t in db.session.scalars(select(Territory))}
+    assert slugs == {
+        "seine-saint-denis": "93",
+        "loire-atlantique": "44",
+        "ardennes": "08",
+        "la-reunion": "974",
+    }
+    assert count(CostCentre) == 18
+    assert {c.code for c in db.session.scalars(select(CostCentre))} >= {
+        "SGSIARS075",
+        "SGSIFAB075",
+        "SGSIMCN075",
+        "SGSIBPT075",
+    }
+    fab = db.session.scalar(select(CostCentre).where(CostCentre.code == "SGSIFAB075"))
+    assert (fab.designation, fab.centre_label) == ("SIFABNUM", "Mission fabrique numérique")
+    assert {p.code: p.role for p in db.session.scalars(select(Party))} == {
+        "DGEFP": "delegant",
+        "DNUM": "delegataire",
+        "DINUM": "dinum",
+    }
+    convention = db.session.scalar(select(Convention))
+    assert (convention.chorus_programme, convention.chorus_functional_domain) == (
+        "363",
+        "0363-04-01",
+    )
+    assert convention.chorus_financial_centre == "0363-DNUM-CSOC"
+    budgets = {
+        s.slug: (int(s.budget), s.period_end.isoformat())
+        for s in db.session.scalars(select(Startup))
+    }
+    assert budgets == {
+        "carnet-de-bord": (300000, "2021-10-31"),
+        "dora": (300000, "2021-10-31"),
+        "reva": (400000, "2021-11-30"),
+    }
+
+
+def test_demo_accounts_cover_every_role_and_reach_their_home(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed", "demo"])
+    result = runner.invoke(args=["seed", "demo", "--json"])  # idempotent, and JSON
+    assert result.exit_code == 0, result.output
+    logins = json.loads(result.output)
+    assert set(logins[0]) == {"email", "password", "role", "territory"}
+    assert {login["role"] for login in logins} == {r.value for r in Role}
+    territorial = {(x["role"], x["territory"]) for x in logins if x["territory"]}
+    for slug in ("seine-saint-denis", "loire-atlantique", "ardennes", "la-reunion"):
+        for role in ("beneficiary", "professional", "structure_admin", "coordinator"):
+            assert (role, slug) in territorial
+    assert len({x["email"] for x in logins}) == len(logins)
+    for login in logins:
+        response = client.post(
+            "/connexion", data={"email": login["email"], "password": login["password"]}
+        )
+        assert response.status_code == 303, login
+        home = client.get("/espace", follow_redirects=True)
+        assert home.status_code == 200, login
+        assert "<h1>" in home.text
+        client.post("/deconnexion")
+
+
+def test_finance_home_shows_the_agreement(app, client, login_as):
+    from tests.factories import member
+
+    login_as(member(Role.FINANCE_DELEGANT, None))
+    page = client.get("/finance/")
+    assert page.status_code == 200
+    assert "0363-04-01" in page.text and "0363-DNUM-CSOC" in page.text
+    assert "300 000 €" in page.text and "400 000 €" in page.text
+    assert "SGSIMCN075" in page.text
