@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.accounts import team_bp
+    from app.carnet import bp as carnet_bp
     from app.core import bp as core_bp
     from app.finance import bp as finance_bp
     from app.tenancy import bp as tenancy_bp
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(finance_bp)
     # Territorial blueprints last: their /<territory>/ prefix must not shadow the others.
     app.register_blueprint(team_bp)
+    app.register_blueprint(carnet_bp)
     app.register_blueprint(tenancy_bp)
 
 

@@ -1,0 +1,466 @@
+"""Carnet de bord: the notebook shared by a person in insertion and the professionals they consent to."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.core.scoping import TerritoryScoped
+from app.extensions import db
+
+
+def labelled_enum(enum_cls):
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=30,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class LabelledEnum(enum.StrEnum):
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.value]  # type: ignore[attr-defined]
+
+    @classmethod
+    def choices(cls):
+        return [(m.value, m.label) for m in cls]
+
+
+class Situation(LabelledEnum):
+    RSA = "rsa"
+    YOUNG_NEET = "young_neet"
+    LONG_TERM_JOBSEEKER = "long_term_jobseeker"
+    OTHER = "other"
+
+
+Situation.LABELS = {
+    "rsa": "Allocataire du RSA",
+    "young_neet": "Jeune de moins de 26 ans sans emploi ni formation",
+    "long_term_jobseeker": "Demandeur d'emploi depuis plus de 2 ans",
+    "other": "Autre situation",
+}
+
+
+class ContractType(LabelledEnum):
+    CER = "cer"
+    PPAE = "ppae"
+    CEJ = "cej"
+    PACEA = "pacea"
+    NONE = "none"
+
+
+ContractType.LABELS = {
+    "cer": "CER — contrat d'engagement réciproque",
+    "ppae": "PPAE — projet personnalisé d'accès à l'emploi",
+    "cej": "CEJ — contrat d'engagement jeune",
+    "pacea": "PACEA — parcours contractualisé d'accompagnement",
+    "none": "Aucun contrat",
+}
+
+
+class BarrierTheme(LabelledEnum):
+    EMPLOYMENT = "emploi"
+    TRAINING = "formation"
+    HOUSING = "logement"
+    MOBILITY = "mobilite"
+    HEALTH = "sante"
+    ADMINISTRATIVE = "difficultes_administratives"
+    FINANCIAL = "difficultes_financieres"
+    FAMILY = "contraintes_familiales"
+    FRENCH = "maitrise_francais"
+    DIGITAL = "numerique"
+
+
+BarrierTheme.LABELS = {
+    "emploi": "Emploi",
+    "formation": "Formation",
+    "logement": "Logement",
+    "mobilite": "Mobilité",
+    "sante": "Santé",
+    "difficultes_administratives": "Difficultés administratives",
+    "difficultes_financieres": "Difficultés financières",
+    "contraintes_familiales": "Contraintes familiales / garde d'enfants",
+    "maitrise_francais": "Maîtrise du français",
+    "numerique": "Numérique",
+}
+
+
+class BarrierStatus(LabelledEnum):
+    IDENTIFIED = "identified"
+    IN_PROGRESS = "in_progress"
+    LIFTED = "lifted"
+
+
+BarrierStatus.LABELS = {"identified": "Identifié", "in_progress": "En cours", "lifted": "Levé"}
+
+
+class Visibility(LabelledEnum):
+    DETAIL = "detail"
+    SUMMARY = "summary"
+
+
+Visibility.LABELS = {
+    "detail": "Détail partagé avec tous les accompagnateurs",
+    "summary": "Résumé seulement (le détail reste entre la personne et son référent)",
+}
+
+
+class ObjectiveStatus(LabelledEnum):
+    IN_PROGRESS = "in_progress"
+    REACHED = "reached"
+    ABANDONED = "abandoned"
+
+
+ObjectiveStatus.LABELS = {"in_progress": "En cours", "reached": "Atteint", "abandoned": "Abandonné"}
+
+
+class ActionStatus(LabelledEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+ActionStatus.LABELS = {
+    "planned": "Prévue",
+    "in_progress": "En cours",
+    "done": "Réalisée",
+    "cancelled": "Annulée",
+}
+
+
+class ConsentStatus(LabelledEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    REVOKED = "revoked"
+
+
+ConsentStatus.LABELS = {
+    "requested": "En attente de votre réponse",
+    "granted": "Accordé",
+    "refused": "Refusé",
+    "revoked": "Retiré",
+}
+
+
+class AppointmentStatus(LabelledEnum):
+    PLANNED = "planned"
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+AppointmentStatus.LABELS = {"planned": "Prévu", "present": "Présent·e", "absent": "Absent·e"}
+
+
+class Beneficiary(TerritoryScoped, TimestampMixin, db.Model):
+    """A person in insertion. Personal data kept to what the support needs."""
+
+    __tablename__ = "beneficiary"
+    __table_args__ = (
+        Index("ix_beneficiary_identity", "territory_id", "last_name", "first_name", "birth_date"),
+        Index("ix_beneficiary_nir", "territory_id", "nir"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    commune: Mapped[str | None] = mapped_column(String(120))
+    situation: Mapped[Situation] = mapped_column(labelled_enum(Situation), default=Situation.OTHER)
+    caf_number: Mapped[str | None] = mapped_column(String(20))
+    france_travail_id: Mapped[str | None] = mapped_column(String(20))
+    nir: Mapped[str | None] = mapped_column(String(15))
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+    notebook: Mapped[Notebook] = relationship(back_populates="beneficiary", uselist=False)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Notebook(TerritoryScoped, TimestampMixin, db.Model):
+    __tablename__ = "notebook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiary.id", ondelete="CASCADE"), unique=True
+    )
+    work_situation: Mapped[str | None] = mapped_column(String(200))
+    education_level: Mapped[str | None] = mapped_column(String(100))
+    contract_type: Mapped[ContractType] = mapped_column(
+        labelled_enum(ContractType), default=ContractType.NONE
+    )
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    diagnostic: Mapped[str] = mapped_column(Text, default="")
+    # Denormalised from the audit log for the "active notebook" indicator and filters.
+    last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    beneficiary: Mapped[Beneficiary] = relationship(back_populates="notebook")
+    members: Mapped[list[NotebookMember]] = relationship(
+        back_populates="notebook", cascade="all, delete-orphan", order_by="NotebookMember.joined_at"
+    )
+    barriers: Mapped[list[Barrier]] = relationship(
+        back_populates="notebook", cascade="all, delete-orphan", order_by="Barrier.created_at"
+    )
+    interviews: Mapped[list[Interview]] = relationship(
+        back_populates="notebook", cascade="all, delete-orphan", order_by="Interview.date.desc()"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="notebook", cascade="all, delete-orphan", order_by="Consent.created_at"
+    )
+    events: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="notebook", cascade="all, delete-orphan", order_by="TimelineEvent.at.desc()"
+    )
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="notebook", cascade="all, delete-orphan", order_by="Appointment.at.desc()"
+    )
+
+
+class NotebookMember(TerritoryScoped, db.Model):
+    """A professional supporting the person (a referent or not)."""
+
+    __tablename__ = "notebook_member"
+    __table_args__ = (UniqueConstraint("notebook_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notebook_id: Mapped[int] = mapped_column(
+        ForeignKey("notebook.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    is_referent: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    notebook: Mapped[Notebook] = relationship(back_populates="members")
+    user = relationship("User", lazy="joined")
+    structure = relationship("Structure", lazy="joined")
+
+
+class Consent(TerritoryScoped, TimestampMixin, db.Model):
+    """The person's decision on sharing their notebook with one professional (or a whole structure).
+
+    One row per request; granting, refusing and revoking update it, and the timeline keeps the
+    history. A grant is valid until `expires_at`, after which the person is asked again.
+    """
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notebook_id: Mapped[int] = mapped_column(
+        ForeignKey("notebook.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    status: Mapped[ConsentStatus] = mapped_column(
+        labelled_enum(ConsentStatus), default=ConsentStatus.REQUESTED
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    notebook: Mapped[Notebook] = relationship(back_populates="consents")
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    structure = relationship("Structure", lazy="joined")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.status == ConsentStatus.GRANTED and (
+            self.expires_at is None or self.expires_at > now
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == ConsentStatus.GRANTED and not self.is_valid()
+
+
+class Barrier(TerritoryScoped, TimestampMixin, db.Model):
+    """A barrier to employment ("frein")."""
+
+    __tablename__ = "barrier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notebook_id: Mapped[int] = mapped_column(
+        ForeignKey("notebook.id", ondelete="CASCADE"), index=True
+    )
+    theme: Mapped[BarrierTheme] = mapped_column(labelled_enum(BarrierTheme))
+    situation: Mapped[str] = mapped_column(Text)
+    status: Mapped[BarrierStatus] = mapped_column(
+        labelled_enum(BarrierStatus), default=BarrierStatus.IDENTIFIED
+    )
+    visibility: Mapped[Visibility] = mapped_column(
+        labelled_enum(Visibility), default=Visibility.DETAIL
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    notebook: Mapped[Notebook] = relationship(back_populates="barriers")
+    created_by = relationship("User")
+    objectives: Mapped[list[Objective]] = relationship(
+        back_populates="barrier", cascade="all, delete-orphan", order_by="Objective.created_at"
+    )
+
+
+class Objective(TerritoryScoped, TimestampMixin, db.Model):
+    __tablename__ = "objective"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    barrier_id: Mapped[int] = mapped_column(
+        ForeignKey("barrier.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[ObjectiveStatus] = mapped_column(
+        labelled_enum(ObjectiveStatus), default=ObjectiveStatus.IN_PROGRESS
+    )
+
+    barrier: Mapped[Barrier] = relationship(back_populates="objectives")
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="objective", cascade="all, delete-orphan", order_by="Action.created_at"
+    )
+
+
+class Action(TerritoryScoped, TimestampMixin, db.Model):
+    __tablename__ = "action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_id: Mapped[int] = mapped_column(
+        ForeignKey("objective.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[ActionStatus] = mapped_column(
+        labelled_enum(ActionStatus), default=ActionStatus.PLANNED
+    )
+    start_date: Mapped[date | None] = mapped_column(Date)
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    # A DORA service sheet, once DORA exists (no foreign key yet: the table comes with DORA).
+    dora_service_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    objective: Mapped[Objective] = relationship(back_populates="actions")
+    structure = relationship("Structure")
+
+
+class Interview(TerritoryScoped, TimestampMixin, db.Model):
+    """A meeting summary ("récapitulatif d'entretien"), shared with the person."""
+
+    __tablename__ = "interview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notebook_id: Mapped[int] = mapped_column(
+        ForeignKey("notebook.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    date: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+
+    notebook: Mapped[Notebook] = relationship(back_populates="interviews")
+    author = relationship("User", lazy="joined")
+
+
+class Appointment(TerritoryScoped, TimestampMixin, db.Model):
+    __tablename__ = "appointment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notebook_id: Mapped[int] = mapped_column(
+        ForeignKey("notebook.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notebook_member.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        labelled_enum(AppointmentStatus), default=AppointmentStatus.PLANNED
+    )
+
+    notebook: Mapped[Notebook] = relationship(back_populates="appointments")
+    member = relationship("NotebookMember")
+
+
+class TimelineEvent(TerritoryScoped, db.Model):
+    """One change of the notebook, shown as its history."""
+
+    __tablename__ = "timeline_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notebook_id: Mapped[int] = mapped_column(
+        ForeignKey("notebook.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(
+        String(30)
+    )  # barrier, objective, action, interview, member, consent…
+    summary: Mapped[str] = mapped_column(String(300))
+
+    notebook: Mapped[Notebook] = relationship(back_populates="events")
+    actor = relationship("User", lazy="joined")
+
+
+class SurveyResponse(TerritoryScoped, db.Model):
+    """An answer (or a skip) to the in-app questionnaire feeding the survey indicators."""
+
+    __tablename__ = "survey_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    respondent: Mapped[str] = mapped_column(String(20))  # beneficiary | professional
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    recommends: Mapped[bool | None]
+    avoided_repeating: Mapped[bool | None]  # people
+    helped_lift_barrier: Mapped[bool | None]  # people
+    discovered_information: Mapped[bool | None]  # professionals
+    time_saved_percent: Mapped[int | None]  # professionals, 0–100
+
+
+class ApiToken(TerritoryScoped, TimestampMixin, db.Model):
+    """A token for a structure's or an information system's access to the Carnet API."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    structure = relationship("Structure")

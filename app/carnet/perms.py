@@ -1,0 +1,77 @@
+"""Who may see and change a notebook. One place for these rules; every view goes through them."""
+
+from __future__ import annotations
+
+import enum
+
+from app.accounts.roles import Role
+from app.carnet.models import ConsentStatus, Notebook
+from app.core.models import utcnow
+
+
+class Access(enum.IntEnum):
+    NONE = 0
+    IDENTITY = 1  # identity and supporters' contacts only
+    FULL = 2  # the whole notebook
+
+
+def is_owner(user, notebook: Notebook) -> bool:
+    """The person the notebook is about."""
+    return notebook.beneficiary.user_id is not None and notebook.beneficiary.user_id == user.id
+
+
+def active_member(user, notebook: Notebook):
+    return next((m for m in notebook.members if m.user_id == user.id and m.active), None)
+
+
+def has_valid_consent(user, notebook: Notebook, member=None) -> bool:
+    """The person granted sharing to this professional (or to their structure), not expired."""
+    member = member or active_member(user, notebook)
+    now = utcnow()
+    for consent in notebook.consents:
+        if not consent.is_valid(now):
+            continue
+        if consent.user_id == user.id:
+            return True
+        if member and consent.structure_id and consent.structure_id == member.structure_id:
+            return True
+    return False
+
+
+def access_level(user, notebook: Notebook, territory) -> Access:
+    """The person sees everything; a professional sees the content only while an active member
+    with the person's valid consent, otherwise identity and contacts; a coordinator sees identity
+    and contacts (to assign referents); anyone else nothing."""
+    if is_owner(user, notebook):
+        return Access.FULL
+    roles = user.roles_in(territory)
+    if Role.PROFESSIONAL in roles:
+        member = active_member(user, notebook)
+        if member and has_valid_consent(user, notebook, member):
+            return Access.FULL
+        return Access.IDENTITY
+    if Role.COORDINATOR in roles:
+        return Access.IDENTITY
+    return Access.NONE
+
+
+def can_edit_notebook(user, notebook: Notebook, territory) -> bool:
+    """Whoever sees the whole notebook may enrich it (the seed: professionals and the person)."""
+    return access_level(user, notebook, territory) == Access.FULL
+
+
+def can_see_barrier_detail(user, notebook: Notebook, barrier) -> bool:
+    """A summary-only barrier shows its detail to the person and their referents only."""
+    if barrier.visibility.value == "detail" or is_owner(user, notebook):
+        return True
+    member = active_member(user, notebook)
+    return bool(member and member.is_referent)
+
+
+def can_request_to_join(user, notebook: Notebook, territory) -> bool:
+    if Role.PROFESSIONAL not in user.roles_in(territory):
+        return False
+    pending = any(
+        c.user_id == user.id and c.status == ConsentStatus.REQUESTED for c in notebook.consents
+    )
+    return not pending and not (active_member(user, notebook) and has_valid_consent(user, notebook))

@@ -1,0 +1,1 @@
+"""Carnet de bord views (professional and beneficiary pages)."""
