@@ -318,6 +318,27 @@ def request_to_join(professional, notebook: Notebook, structure=None) -> Consent
     return consent
 
 
+def invite_beneficiary(professional, territory, notebook: Notebook):
+    """Give the person an account (role beneficiary) linked to their notebook, and mail them an
+    invitation to open it and decide on sharing."""
+    from app.accounts.roles import Role
+    from app.accounts.services import invite
+
+    beneficiary = notebook.beneficiary
+    invitation = invite(
+        professional,
+        territory,
+        email=beneficiary.email,
+        first_name=beneficiary.first_name,
+        last_name=beneficiary.last_name,
+        role=Role.BENEFICIARY,
+        phone=beneficiary.mobile,
+    )
+    beneficiary.user_id = invitation.user_id
+    _changed(professional, notebook, "member", "Accès au carnet envoyé à la personne")
+    db.session.commit()
+
+
 def professional_structure(user, territory):
     membership = next(
         (m for m in user.memberships if m.territory_id == territory.id and m.structure_id), None
@@ -394,10 +415,14 @@ def add_barrier(user, notebook: Notebook, *, theme, situation: str, visibility=N
     return barrier
 
 
-def update_barrier(user, barrier: Barrier, **values) -> Barrier:
-    for name, value in values.items():
-        if value is not None:
-            setattr(barrier, name, value.strip() if isinstance(value, str) else value)
+def update_barrier(
+    user, barrier: Barrier, *, situation: str, status=None, visibility=None
+) -> Barrier:
+    barrier.situation = situation.strip()
+    if status is not None:
+        barrier.status = status
+    if visibility is not None:
+        barrier.visibility = visibility
     barrier.updated_at = utcnow()
     _changed(
         user,

@@ -1,1 +1,490 @@
-"""Carnet de bord views (professional and beneficiary pages)."""
+"""Carnet de bord: professional and beneficiary pages. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from app.accounts.roles import Role
+from app.carnet import bp, forms, perms, services
+from app.carnet.models import ActionStatus, BarrierStatus, BarrierTheme, ObjectiveStatus, Visibility
+from app.carnet.perms import Access
+from app.core import access
+from app.core import htmx as hx
+
+PAGE_SIZE = 50
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def load_notebook(notebook_id: int, need: Access = Access.FULL):
+    """The notebook if the user may see it at `need`; logs every view, refused ones included.
+
+    Another territory's notebook does not exist here (tenant scoping): 404. A person reaching
+    someone else's notebook: 404. A professional without consent: 403.
+    """
+    notebook = services.notebook_or_none(notebook_id)
+    if notebook is None:
+        services.record_refusal(_user(), notebook_id)
+        abort(404)
+    level = perms.access_level(_user(), notebook, g.territory)
+    if level < need:
+        services.record_view(_user(), notebook, Access.NONE)
+        abort(404 if level == Access.NONE else 403)
+    return notebook, level
+
+
+def load_owned(notebook_id: int):
+    """Pages only the person may reach (consent, access log, export, deletion)."""
+    notebook, _ = load_notebook(notebook_id)
+    if not perms.is_owner(_user(), notebook):
+        abort(403)
+    return notebook
+
+
+def _back(notebook, anchor=""):
+    return url_for("carnet.notebook", notebook_id=notebook.id) + (
+        f"#section-{anchor}" if anchor else ""
+    )
+
+
+# Home and lists
+
+
+@bp.get("/")
+def index():
+    roles = current_user.roles_in(g.territory)
+    if Role.PROFESSIONAL in roles:
+        return redirect(url_for("carnet.notebooks"))
+    if Role.BENEFICIARY in roles:
+        return redirect(url_for("carnet.mine"))
+    if "carnet.coordination_home" in current_app.view_functions:
+        return redirect(url_for("carnet.coordination_home"))
+    abort(403)
+
+
+@bp.get("/carnets")
+@access.roles(Role.PROFESSIONAL)
+def notebooks():
+    form = forms.ListFilterForm(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = ([], 0)
+    if form.validate():
+        rows, total = services.my_notebooks(
+            _user(),
+            query=form.q.data or "",
+            birth_date=form.birth_date.data,
+            theme=form.theme.data or None,
+            without_referent=form.without_referent.data,
+            inactive=form.inactive.data,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+    context = dict(form=form, rows=rows, total=total, page=page, page_size=PAGE_SIZE)
+    return hx.render(
+        "carnet/notebooks.html",
+        "carnet/includes/notebook_list.html",
+        status=200 if not form.errors else 422,
+        **context,
+    )
+
+
+@bp.get("/mon-carnet")
+@access.roles(Role.BENEFICIARY)
+def mine():
+    notebook = services.notebook_of(_user())
+    if notebook is None:
+        return render_template("carnet/no_notebook.html")
+    return redirect(url_for("carnet.notebook", notebook_id=notebook.id))
+
+
+# Creating and joining
+
+
+@bp.route("/carnets/nouveau", methods=["GET", "POST"])
+@access.roles(Role.PROFESSIONAL)
+def create():
+    form = forms.NotebookCreateForm()
+    if request.method == "GET" or not form.validate():
+        status = 200 if request.method == "GET" else 422
+        return render_template("carnet/create.html", form=form), status
+    data = {
+        name: form[name].data
+        for name in (
+            "first_name",
+            "last_name",
+            "birth_date",
+            "email",
+            "mobile",
+            "address",
+            "postal_code",
+            "commune",
+            "caf_number",
+            "france_travail_id",
+            "nir",
+        )
+    }
+    data["situation"] = form.situation.data
+    data = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
+    structure = services.professional_structure(_user(), g.territory)
+    try:
+        notebook = services.create_notebook(_user(), g.territory, data, structure)
+    except services.DuplicateBeneficiary as duplicate:
+        return render_template(
+            "carnet/create.html", form=form, duplicate=duplicate.notebook, reason=duplicate.reason
+        ), 409
+    if form.invite.data:
+        services.invite_beneficiary(_user(), g.territory, notebook)
+        flash(
+            "Carnet créé. La personne a reçu un lien pour y accéder et donner son consentement.",
+            "success",
+        )
+    else:
+        flash(
+            "Carnet créé. La personne doit donner son consentement pour que vous voyiez son contenu.",
+            "success",
+        )
+    return redirect(url_for("carnet.identity", notebook_id=notebook.id), 303)
+
+
+@bp.get("/rechercher")
+@access.roles(Role.PROFESSIONAL, Role.COORDINATOR)
+def search():
+    form = forms.JoinSearchForm(request.args, meta={"csrf": False})
+    results = None
+    status = 200
+    if request.args:
+        if form.validate():
+            results = services.find_for_join(
+                last_name=form.last_name.data or "",
+                first_name=form.first_name.data or "",
+                birth_date=form.birth_date.data,
+                nir=form.nir.data,
+            )
+        else:
+            status = 422
+    return render_template("carnet/search.html", form=form, results=results), status
+
+
+@bp.get("/carnets/<int:notebook_id>/fiche")
+@access.roles(Role.PROFESSIONAL, Role.COORDINATOR, Role.BENEFICIARY)
+def identity(notebook_id: int):
+    """Identity and supporters' contacts: what a professional sees before consent."""
+    notebook, level = load_notebook(notebook_id, Access.IDENTITY)
+    services.record_view(_user(), notebook, Access.IDENTITY if level < Access.FULL else level)
+    return render_template(
+        "carnet/identity.html",
+        notebook=notebook,
+        level=level,
+        can_join=perms.can_request_to_join(_user(), notebook, g.territory),
+        pending=any(
+            c.user_id == current_user.id and c.status.value == "requested"
+            for c in notebook.consents
+        ),
+    )
+
+
+@bp.post("/carnets/<int:notebook_id>/rejoindre")
+@access.roles(Role.PROFESSIONAL)
+def join(notebook_id: int):
+    notebook, _ = load_notebook(notebook_id, Access.IDENTITY)
+    if not perms.can_request_to_join(_user(), notebook, g.territory):
+        flash("Votre demande est déjà en attente de la réponse de la personne.", "info")
+    else:
+        services.request_to_join(
+            _user(), notebook, services.professional_structure(_user(), g.territory)
+        )
+        flash("Demande envoyée : la personne doit donner son consentement.", "success")
+    return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
+
+
+# The notebook
+
+
+def _page_context(notebook, **forms_in_error):
+    user = _user()
+    owner = perms.is_owner(user, notebook)
+    context = dict(
+        notebook=notebook,
+        owner=owner,
+        can_detail=lambda barrier: perms.can_see_barrier_detail(user, notebook, barrier),
+        barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
+        interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
+        diagnostic_form=forms_in_error.get("diagnostic_form")
+        or forms.DiagnosticForm(formdata=None, obj=notebook),
+        contact_form=forms_in_error.get("contact_form")
+        or forms.ContactForm(formdata=None, obj=notebook.beneficiary),
+        errors_for=forms_in_error.get("errors_for"),
+        error_form=forms_in_error.get("error_form"),
+        BarrierStatus=BarrierStatus,
+        ObjectiveStatus=ObjectiveStatus,
+        ActionStatus=ActionStatus,
+        BarrierTheme=BarrierTheme,
+        Visibility=Visibility,
+        consents=services.current_consents(notebook),
+        referent=next((m for m in notebook.members if m.is_referent and m.active), None),
+        users=services.users_by_id(e.actor_id for e in notebook.events[:30]),
+    )
+    return context
+
+
+@bp.get("/carnets/<int:notebook_id>")
+def notebook(notebook_id: int):
+    notebook, level = load_notebook(notebook_id)
+    services.record_view(_user(), notebook, level)
+    return render_template("carnet/notebook.html", **_page_context(notebook))
+
+
+def _section(notebook, name: str, status: int = 200, **forms_in_error):
+    """After a change: the section's fragment for htmx, the page (or a redirect) otherwise."""
+    if hx.is_htmx():
+        response = make_response(
+            render_template(
+                f"carnet/includes/{name}.html", **_page_context(notebook, **forms_in_error)
+            ),
+            status,
+        )
+        response.headers["Vary"] = "HX-Request"
+        return response
+    if status >= 400:
+        return render_template(
+            "carnet/notebook.html", **_page_context(notebook, **forms_in_error)
+        ), status
+    return redirect(_back(notebook, name), 303)
+
+
+def _find(items, item_id):
+    found = next((item for item in items if item.id == item_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/carnets/<int:notebook_id>/freins")
+def add_barrier(notebook_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    form = forms.BarrierForm()
+    if not form.validate():
+        return _section(notebook, "barriers", 422, barrier_form=form)
+    services.add_barrier(
+        _user(),
+        notebook,
+        theme=BarrierTheme(form.theme.data),
+        situation=form.situation.data,
+        visibility=Visibility(form.visibility.data) if form.visibility.data else None,
+    )
+    return _section(notebook, "barriers")
+
+
+@bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>")
+def edit_barrier(notebook_id: int, barrier_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    barrier = _find(notebook.barriers, barrier_id)
+    if not perms.can_see_barrier_detail(_user(), notebook, barrier):
+        abort(403)
+    form = forms.BarrierEditForm()
+    if not form.validate():
+        return _section(
+            notebook, "barriers", 422, errors_for=("barrier", barrier.id), error_form=form
+        )
+    values = {"situation": form.situation.data}
+    # The person rewords their barriers; status and sharing are set by the professionals.
+    if not perms.is_owner(_user(), notebook):
+        if form.status.data:
+            values["status"] = BarrierStatus(form.status.data)
+        if form.visibility.data:
+            values["visibility"] = Visibility(form.visibility.data)
+    services.update_barrier(_user(), barrier, **values)
+    return _section(notebook, "barriers")
+
+
+@bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>/objectifs")
+def add_objective(notebook_id: int, barrier_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    barrier = _find(notebook.barriers, barrier_id)
+    form = forms.ObjectiveForm()
+    if not form.validate():
+        return _section(
+            notebook, "barriers", 422, errors_for=("objective", barrier.id), error_form=form
+        )
+    services.add_objective(_user(), barrier, form.title.data)
+    return _section(notebook, "barriers")
+
+
+def _objective(notebook, objective_id):
+    return _find([o for b in notebook.barriers for o in b.objectives], objective_id)
+
+
+@bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/statut")
+def objective_status(notebook_id: int, objective_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    objective = _objective(notebook, objective_id)
+    form = forms.ObjectiveStatusForm()
+    if not form.validate():
+        return _section(notebook, "barriers", 422)
+    services.set_objective_status(_user(), objective, ObjectiveStatus(form.status.data))
+    return _section(notebook, "barriers")
+
+
+@bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/actions")
+def add_action(notebook_id: int, objective_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    objective = _objective(notebook, objective_id)
+    form = forms.ActionForm()
+    if not form.validate():
+        return _section(
+            notebook, "barriers", 422, errors_for=("action", objective.id), error_form=form
+        )
+    services.add_action(_user(), objective, title=form.title.data, start_date=form.start_date.data)
+    return _section(notebook, "barriers")
+
+
+@bp.post("/carnets/<int:notebook_id>/actions/<int:action_id>/statut")
+def action_status(notebook_id: int, action_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    action = _find(
+        [a for b in notebook.barriers for o in b.objectives for a in o.actions], action_id
+    )
+    form = forms.ActionStatusForm()
+    if not form.validate():
+        return _section(notebook, "barriers", 422)
+    services.set_action_status(_user(), action, ActionStatus(form.status.data))
+    return _section(notebook, "barriers")
+
+
+@bp.post("/carnets/<int:notebook_id>/entretiens")
+def add_interview(notebook_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    if perms.is_owner(_user(), notebook):
+        abort(403)  # summaries are written by the professionals, read by the person
+    form = forms.InterviewForm()
+    if not form.validate():
+        return _section(notebook, "interviews", 422, interview_form=form)
+    services.add_interview(_user(), notebook, on=form.date.data, text=form.text.data)
+    return _section(notebook, "interviews")
+
+
+@bp.post("/carnets/<int:notebook_id>/diagnostic")
+def edit_diagnostic(notebook_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    if perms.is_owner(_user(), notebook):
+        abort(403)
+    form = forms.DiagnosticForm()
+    if not form.validate():
+        return _section(notebook, "diagnostic", 422, diagnostic_form=form)
+    services.update_diagnostic(
+        _user(),
+        notebook,
+        work_situation=form.work_situation.data or None,
+        education_level=form.education_level.data or None,
+        contract_type=form.contract_type.data,
+        contract_start=form.contract_start.data,
+        contract_end=form.contract_end.data,
+        diagnostic=form.diagnostic.data or "",
+    )
+    return _section(notebook, "diagnostic")
+
+
+# The person's own pages
+
+
+@bp.post("/carnets/<int:notebook_id>/coordonnees")
+def edit_contact(notebook_id: int):
+    notebook = load_owned(notebook_id)
+    form = forms.ContactForm()
+    if not form.validate():
+        return _section(notebook, "contact", 422, contact_form=form)
+    services.update_contact(
+        _user(),
+        notebook.beneficiary,
+        email=form.email.data,
+        mobile=form.mobile.data,
+        address=form.address.data,
+        postal_code=form.postal_code.data,
+        commune=form.commune.data,
+    )
+    return _section(notebook, "contact")
+
+
+@bp.post("/carnets/<int:notebook_id>/partage/<int:consent_id>")
+def decide_consent(notebook_id: int, consent_id: int):
+    notebook = load_owned(notebook_id)
+    consent = services.consent_for(notebook, consent_id)
+    if consent is None:
+        abort(404)
+    form = forms.DecisionForm()
+    if not form.validate():
+        return _section(notebook, "sharing", 422)
+    decision = form.decision.data
+    actions = {
+        "accorder": services.grant_consent,
+        "renouveler": services.renew_consent,
+        "refuser": services.refuse_consent,
+        "retirer": services.revoke_consent,
+    }
+    actions[decision](_user(), consent)
+    messages = {
+        "accorder": "Partage accordé.",
+        "renouveler": "Partage renouvelé.",
+        "refuser": "Partage refusé.",
+        "retirer": "Partage retiré : cette personne n'a plus accès à votre carnet.",
+    }
+    flash(messages[decision], "success")
+    return _section(notebook, "sharing")
+
+
+@bp.get("/carnets/<int:notebook_id>/acces")
+def access_log(notebook_id: int):
+    notebook = load_owned(notebook_id)
+    entries = services.access_log(notebook)
+    return render_template(
+        "carnet/access_log.html",
+        notebook=notebook,
+        entries=entries,
+        users=services.users_by_id(e.actor_id for e in entries),
+    )
+
+
+@bp.get("/carnets/<int:notebook_id>/export.json")
+def export_json(notebook_id: int):
+    notebook = load_owned(notebook_id)
+    response = jsonify(services.export(notebook))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="mon-carnet-{notebook.id}.json"'
+    )
+    return response
+
+
+@bp.get("/carnets/<int:notebook_id>/imprimer")
+def printable(notebook_id: int):
+    notebook = load_owned(notebook_id)
+    return render_template(
+        "carnet/printable.html", notebook=notebook, data=services.export(notebook)
+    )
+
+
+@bp.post("/carnets/<int:notebook_id>/suppression")
+def request_deletion(notebook_id: int):
+    notebook = load_owned(notebook_id)
+    form = forms.ConfirmForm()
+    if not form.validate():
+        abort(400)
+    services.request_deletion(_user(), notebook.beneficiary)
+    flash(
+        "Votre demande de suppression est enregistrée. Le coordinateur du territoire vous recontactera.",
+        "success",
+    )
+    return redirect(_back(notebook), 303)

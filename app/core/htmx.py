@@ -9,9 +9,10 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def render(page: str, fragment: str, status: int = 200, **context):
+def render(page_template: str, fragment_template: str, status: int = 200, **context):
     """The fragment for htmx requests, the full page (which includes the fragment) otherwise."""
-    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    template = fragment_template if is_htmx() else page_template
+    response = make_response(render_template(template, **context), status)
     response.headers.add("Vary", "HX-Request")
     return response
 

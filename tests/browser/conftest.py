@@ -54,16 +54,16 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(params=["phone", "desktop"])
-def page(request, browser, live_server):
+def open_page(browser, live_server, device: str):
+    """A fresh browser context (its own cookies: one person) on the live server."""
     context = browser.new_context(
         base_url=live_server.base_url,
         locale="fr-FR",
-        **(PHONE if request.param == "phone" else DESKTOP),
+        **(PHONE if device == "phone" else DESKTOP),
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.device = request.param
+    page.device = device
     errors: list[str] = []
     page.on(
         "console",
@@ -77,15 +77,46 @@ def page(request, browser, live_server):
         "response",
         lambda r: (
             errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document"
+            if r.status >= 400 and r.request.resource_type not in ("document", "fetch", "xhr")
             else None
         ),
     )
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.js_errors = errors
+    return page
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def page(request, browser, live_server):
+    page = open_page(browser, live_server, request.param)
     yield page
-    context.close()
-    assert errors == []
+    page.context.close()
+    assert page.js_errors == []
+
+
+@pytest.fixture
+def people(browser, live_server):
+    """Several people, each with their own phone browser."""
+    pages = []
+
+    def _open(device="phone"):
+        pages.append(open_page(browser, live_server, device))
+        return pages[-1]
+
+    yield _open
+    for page in pages:
+        page.context.close()
+    assert [p.js_errors for p in pages if p.js_errors] == []
+
+
+def login_with_password(page, email, password):
+    page.goto("/connexion")
+    form = page.locator(
+        "section", has=page.get_by_role("heading", name="Se connecter avec un mot de passe")
+    )
+    form.get_by_label("Adresse électronique").fill(email)
+    form.get_by_label("Mot de passe").fill(password)
+    form.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
 
 
 def open_menu(page):
@@ -107,5 +138,11 @@ def check_accessibility_basics(page):
             .map(el => el.name || el.id)"""
     )
     assert unlabelled == []
+    duplicate_ids = page.evaluate(
+        """() => { const seen = {}; document.querySelectorAll('[id]').forEach(
+            el => seen[el.id] = (seen[el.id] || 0) + 1);
+            return Object.keys(seen).filter(id => seen[id] > 1); }"""
+    )
+    assert duplicate_ids == []
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"

@@ -142,21 +142,24 @@ def test_a_missing_right_inside_the_territory_is_a_403(client, login_as):
 
 
 def test_a_service_disabled_in_a_territory_is_a_404(app, tmp_path):
-    service_bp = territorial_blueprint("fake_carnet", __name__, service="carnet")
+    service_bp = territorial_blueprint("fake_dora", __name__, service="dora")
 
     @service_bp.get("/")
     @access.authenticated
     def index():
-        return "carnet ouvert"
+        return "dora ouvert"
 
     client = app_with(app, service_bp, tmp_path).test_client()
     user = UserFactory(
         roles=[(Role.PROFESSIONAL, "ardennes"), (Role.PROFESSIONAL, "seine-saint-denis")]
     )
     login(client, user)
-    assert client.get("/seine-saint-denis/carnet/").text == "carnet ouvert"
-    # The Ardennes do not run the Carnet de bord (reference data): the service is not there.
-    assert client.get("/ardennes/carnet/").status_code == 404
+    assert client.get("/ardennes/dora/").text == "dora ouvert"
+    # Seine-Saint-Denis does not run DORA (reference data): the service is not there.
+    assert client.get("/seine-saint-denis/dora/").status_code == 404
+    # Nor do the Ardennes run the Carnet de bord.
+    assert client.get("/ardennes/carnet/carnets").status_code == 404
+    assert client.get("/seine-saint-denis/carnet/carnets").status_code == 200
 
 
 def test_national_roles_are_checked_on_national_memberships(client, login_as):

@@ -1,0 +1,354 @@
+"""Professional and person pages: creating, enriching with htmx, searching, exporting."""
+
+import contextlib
+import html
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import event, func, select
+
+from app.accounts.roles import Role
+from app.carnet.models import (
+    Barrier,
+    Beneficiary,
+    Consent,
+    ConsentStatus,
+    Interview,
+    Notebook,
+    NotebookMember,
+)
+from app.extensions import db
+from tests.carnet.factories import VALID_NIR, NotebookFactory, add_barrier, add_member
+from tests.conftest import outbox_messages
+from tests.factories import StructureFactory, UserFactory, member, territory
+
+SSD = "/seine-saint-denis/carnet"
+IDENTITY = {
+    "first_name": "Julien",
+    "last_name": "Moreau",
+    "birth_date": "1990-04-12",
+    "situation": "rsa",
+    "email": "julien.moreau@exemple.fr",
+    "mobile": "06 12 34 56 78",
+    "postal_code": "93200",
+    "commune": "Saint-Denis",
+}
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_professional_creates_a_notebook_and_waits_for_consent(app, client, login_as):
+    structure = StructureFactory(name="Mission locale de Saint-Denis")
+    pro = UserFactory(roles=[])
+    from app.accounts.services import grant
+
+    grant(pro, territory("seine-saint-denis"), Role.PROFESSIONAL, structure)
+    login_as(pro)
+    response = client.post(
+        f"{SSD}/carnets/nouveau", data={**IDENTITY, "nir": VALID_NIR, "invite": "y"}
+    )
+    assert response.status_code == 303
+    notebook = db.session.scalar(select(Notebook))
+    beneficiary = notebook.beneficiary
+    assert (beneficiary.last_name, beneficiary.nir, beneficiary.mobile) == (
+        "Moreau",
+        VALID_NIR,
+        "0612345678",
+    )
+    assert beneficiary.territory_id == territory("seine-saint-denis").id
+    membership = db.session.scalar(select(NotebookMember))
+    assert (
+        membership.user_id == pro.id
+        and membership.is_referent
+        and membership.structure_id == structure.id
+    )
+    assert db.session.scalar(select(Consent)).status == ConsentStatus.REQUESTED
+    # The person got an account and a mail to open their notebook.
+    assert beneficiary.user_id is not None
+    assert [m["to"] for m in outbox_messages(app)] == ["julien.moreau@exemple.fr"]
+    page = client.get(response.headers["Location"])
+    assert "Demande en attente du consentement" in page.text
+    assert client.get(f"{SSD}/carnets/{notebook.id}").status_code == 403
+
+
+def test_bad_input_is_refused_field_by_field_and_nothing_is_saved(client, login_as):
+    login_as(member(Role.PROFESSIONAL))
+    future = (date.today() + timedelta(days=2)).isoformat()
+    response = client.post(
+        f"{SSD}/carnets/nouveau",
+        data={
+            **IDENTITY,
+            "birth_date": future,
+            "nir": "185077512345699",
+            "postal_code": "9320",
+            "first_name": "   ",
+            "invite": "y",
+            "email": "",
+        },
+    )
+    assert response.status_code == 422
+    text = html.unescape(response.text)
+    assert "La date ne peut pas être dans le futur." in text
+    assert "La clé du NIR" in text
+    assert "Le code postal comporte 5 chiffres" in text
+    assert "Ce champ ne peut pas être vide." in text
+    assert "Indiquez l'adresse électronique" in text
+    assert 'value="Moreau"' in response.text  # what was typed is kept
+    assert count(Beneficiary) == 0
+
+
+def test_a_nir_of_13_characters_is_accepted_and_a_bad_one_refused(client, login_as):
+    login_as(member(Role.PROFESSIONAL))
+    bad = client.post(f"{SSD}/carnets/nouveau", data={**IDENTITY, "nir": "1850775XX3456"})
+    assert bad.status_code == 422 and "NIR n'est pas valide" in html.unescape(bad.text)
+    ok = client.post(f"{SSD}/carnets/nouveau", data={**IDENTITY, "nir": "1 85 07 75 123 456"})
+    assert ok.status_code == 303
+    assert db.session.scalar(select(Beneficiary.nir)) == "1850775123456"
+
+
+def test_duplicates_are_caught_by_name_and_birth_date_and_by_nir(client, login_as):
+    login_as(member(Role.PROFESSIONAL))
+    client.post(f"{SSD}/carnets/nouveau", data={**IDENTITY, "nir": VALID_NIR})
+    same_person = client.post(
+        f"{SSD}/carnets/nouveau", data={**IDENTITY, "first_name": "JULIEN", "last_name": "moreau"}
+    )
+    assert same_person.status_code == 409
+    assert "Cette personne a déjà un carnet" in same_person.text
+    same_nir = client.post(
+        f"{SSD}/carnets/nouveau", data={**IDENTITY, "first_name": "Autre", "nir": VALID_NIR}
+    )
+    assert same_nir.status_code == 409 and "ce NIR" in same_nir.text
+    assert count(Notebook) == 1
+
+
+def test_the_same_person_may_have_a_notebook_in_another_territory(client, login_as):
+    NotebookFactory(
+        territory_id=territory("loire-atlantique").id,
+        beneficiary__first_name="Julien",
+        beneficiary__last_name="Moreau",
+        beneficiary__birth_date=date(1990, 4, 12),
+    )
+    login_as(member(Role.PROFESSIONAL))
+    assert client.post(f"{SSD}/carnets/nouveau", data=IDENTITY).status_code == 303
+
+
+def test_join_search_needs_an_exact_match_and_joining_asks_for_consent(client, login_as):
+    notebook = NotebookFactory(
+        beneficiary__first_name="Julien",
+        beneficiary__last_name="Moreau",
+        beneficiary__birth_date=date(1990, 4, 12),
+    )
+    pro = member(Role.PROFESSIONAL)
+    login_as(pro)
+    vague = client.get(f"{SSD}/rechercher?last_name=Mor")
+    assert vague.status_code == 422 and "Moreau" not in vague.text
+    found = client.get(f"{SSD}/rechercher?last_name=moreau&first_name=julien&birth_date=1990-04-12")
+    assert f"/carnets/{notebook.id}/fiche" in found.text
+    response = client.post(f"{SSD}/carnets/{notebook.id}/rejoindre")
+    assert response.status_code == 303
+    consent = db.session.scalar(select(Consent))
+    assert (consent.user_id, consent.status) == (pro.id, ConsentStatus.REQUESTED)
+    assert client.get(f"{SSD}/carnets/{notebook.id}").status_code == 403
+
+
+def test_barriers_objectives_actions_with_htmx_fragments(client, htmx_client, login_as, app):
+    pro = member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    add_member(notebook, pro)
+    htmx_client.post("/connexion", data={"email": pro.email, "password": "Mot-de-passe-de-test-1"})
+
+    added = htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/freins",
+        data={"theme": "mobilite", "situation": "Pas de permis"},
+    )
+    assert added.status_code == 200
+    assert added.text.lstrip().startswith('<section id="section-barriers"')
+    assert "<html" not in added.text and "Pas de permis" in added.text
+    assert "HX-Request" in added.headers["Vary"]
+    barrier = db.session.scalar(select(Barrier))
+
+    empty = htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/freins", data={"theme": "mobilite", "situation": " "}
+    )
+    assert empty.status_code == 422
+    assert "Ce champ ne peut pas être vide." in empty.text
+    assert count(Barrier) == 1
+
+    htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/freins/{barrier.id}/objectifs",
+        data={"title": "Passer le code"},
+    )
+    objective_id = db.session.scalar(select(Barrier)).objectives[0].id
+    htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/objectifs/{objective_id}/actions",
+        data={"title": "Auto-école sociale", "start_date": "2026-12-01"},
+    )
+    page = htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/freins/{barrier.id}",
+        data={
+            "situation": "Pas de permis, code en cours",
+            "status": "in_progress",
+            "visibility": "detail",
+        },
+    )
+    assert "Pas de permis, code en cours" in page.text and "Auto-école sociale" in page.text
+    stored = db.session.scalar(select(Barrier))
+    db.session.refresh(stored)
+    assert stored.status.value == "in_progress"
+
+    # Without htmx, the same POST redirects to the page (303), which shows the change.
+    plain = client.post(
+        "/connexion", data={"email": pro.email, "password": "Mot-de-passe-de-test-1"}
+    )
+    assert plain.status_code == 303
+    redirect = client.post(
+        f"{SSD}/carnets/{notebook.id}/freins", data={"theme": "logement", "situation": "Hébergé"}
+    )
+    assert redirect.status_code == 303 and redirect.headers["Location"].endswith(
+        "#section-barriers"
+    )
+    timeline = client.get(f"{SSD}/carnets/{notebook.id}").text
+    assert "Frein ajouté : Logement" in timeline and "Objectif ajouté : Passer le code" in timeline
+
+
+def test_interview_summary_is_shared_with_the_person(client, app, login_as):
+    person = member(Role.BENEFICIARY)
+    notebook = NotebookFactory()
+    notebook.beneficiary.user_id = person.id
+    db.session.commit()
+    pro = member(Role.PROFESSIONAL)
+    add_member(notebook, pro)
+    login_as(pro)
+    future = (date.today() + timedelta(days=1)).isoformat()
+    refused = client.post(
+        f"{SSD}/carnets/{notebook.id}/entretiens", data={"date": future, "text": "x"}
+    )
+    assert refused.status_code == 422
+    client.post(
+        f"{SSD}/carnets/{notebook.id}/entretiens",
+        data={"date": date.today().isoformat(), "text": "Point sur la recherche de logement"},
+    )
+    assert count(Interview) == 1
+    client.post("/deconnexion")
+    login_as(person)
+    assert "Point sur la recherche de logement" in client.get(f"{SSD}/carnets/{notebook.id}").text
+
+
+def test_the_person_edits_contact_and_barrier_wording_and_adds_a_barrier(client, login_as):
+    person = member(Role.BENEFICIARY)
+    notebook = NotebookFactory()
+    notebook.beneficiary.user_id = person.id
+    db.session.commit()
+    barrier = add_barrier(notebook, situation="Pas de voiture")
+    login_as(person)
+    assert client.get(f"{SSD}/mon-carnet").headers["Location"].endswith(f"/carnets/{notebook.id}")
+    bad = client.post(f"{SSD}/carnets/{notebook.id}/coordonnees", data={"mobile": "12"})
+    assert bad.status_code == 422 and "numéro de téléphone valide" in bad.text
+    client.post(
+        f"{SSD}/carnets/{notebook.id}/coordonnees",
+        data={"mobile": "0699887766", "commune": "Bobigny"},
+    )
+    client.post(
+        f"{SSD}/carnets/{notebook.id}/freins/{barrier.id}",
+        data={"situation": "Je n'ai pas de voiture", "status": "lifted"},
+    )
+    client.post(
+        f"{SSD}/carnets/{notebook.id}/freins",
+        data={"theme": "numerique", "situation": "Pas d'ordinateur"},
+    )
+    beneficiary = db.session.get(Beneficiary, notebook.beneficiary_id)
+    db.session.refresh(beneficiary)
+    assert (beneficiary.mobile, beneficiary.commune) == ("0699887766", "Bobigny")
+    barriers = db.session.scalars(select(Barrier).order_by(Barrier.id)).all()
+    assert barriers[0].situation == "Je n'ai pas de voiture"
+    assert barriers[0].status.value == "identified"  # the status is the professionals' call
+    assert barriers[1].theme.value == "numerique"
+    assert (
+        client.post(
+            f"{SSD}/carnets/{notebook.id}/entretiens", data={"date": "2026-01-01", "text": "x"}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_person_downloads_their_data_and_asks_for_deletion(client, login_as):
+    person = member(Role.BENEFICIARY)
+    notebook = NotebookFactory(beneficiary__first_name="Julien")
+    notebook.beneficiary.user_id = person.id
+    db.session.commit()
+    add_barrier(notebook, with_children=True)
+    login_as(person)
+    exported = client.get(f"{SSD}/carnets/{notebook.id}/export.json")
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["Content-Disposition"]
+    data = json.loads(exported.data)
+    assert data["personne"]["prenom"] == "Julien"
+    assert (
+        data["freins"][0]["objectifs"][0]["actions"][0]["titre"]
+        == "S'inscrire à l'auto-école sociale"
+    )
+    printable = client.get(f"{SSD}/carnets/{notebook.id}/imprimer")
+    assert "Carnet de bord de Julien" in printable.text
+    client.post(f"{SSD}/carnets/{notebook.id}/suppression")
+    assert db.session.get(Beneficiary, notebook.beneficiary_id).deletion_requested_at is not None
+
+
+@contextlib.contextmanager
+def counting_queries():
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def test_my_notebooks_list_filters_and_has_no_n_plus_1(client, login_as):
+    pro = member(Role.PROFESSIONAL)
+    from app.carnet.models import BarrierTheme
+
+    for i in range(3):
+        notebook = NotebookFactory(beneficiary__last_name=f"Durand{i}")
+        add_member(notebook, pro, referent=(i == 0))
+        add_barrier(notebook, theme=BarrierTheme.HOUSING if i == 1 else BarrierTheme.MOBILITY)
+    NotebookFactory(beneficiary__last_name="Inconnu")  # not a member: never listed
+    login_as(pro)
+    page = client.get(f"{SSD}/carnets")
+    assert "DURAND0" in page.text and "DURAND2" in page.text and "INCONNU" not in page.text
+    assert "DURAND1" in client.get(f"{SSD}/carnets?theme=logement").text
+    assert "DURAND0" not in client.get(f"{SSD}/carnets?theme=logement").text
+    assert "DURAND0" not in client.get(f"{SSD}/carnets?without_referent=y").text
+    assert "DURAND2" in client.get(f"{SSD}/carnets?q=durand2").text
+    fragment = client.get(f"{SSD}/carnets?q=durand", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="resultats"')
+
+    with counting_queries() as few:
+        client.get(f"{SSD}/carnets")
+    for i in range(3, 13):
+        notebook = NotebookFactory(beneficiary__last_name=f"Durand{i}")
+        add_member(notebook, pro)
+        add_barrier(notebook)
+    with counting_queries() as many:
+        client.get(f"{SSD}/carnets")
+    assert len(many) == len(few)
+
+
+def test_notebook_page_query_count_does_not_grow_with_barriers(client, login_as):
+    pro = member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    add_member(notebook, pro)
+    add_barrier(notebook, with_children=True)
+    login_as(pro)
+    with counting_queries() as few:
+        client.get(f"{SSD}/carnets/{notebook.id}")
+    for _ in range(5):
+        add_barrier(notebook, with_children=True)
+    with counting_queries() as many:
+        client.get(f"{SSD}/carnets/{notebook.id}")
+    assert len(many) == len(few)
