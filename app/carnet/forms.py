@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from stdnum.fr import nir as stdnum_nir
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional, ValidationError
 
 from app.carnet.models import (
     ActionStatus,
+    AppointmentStatus,
     BarrierStatus,
     BarrierTheme,
     ContractType,
@@ -243,3 +252,15 @@ class DecisionForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """A bare form whose CSRF token a confirmation button posts."""
+
+
+class AppointmentForm(BaseForm):
+    at = DateTimeLocalField(
+        "Date et heure du rendez-vous", validators=[required()], format="%Y-%m-%dT%H:%M"
+    )
+
+
+class AppointmentStatusForm(BaseForm):
+    status = SelectField(
+        "Présence", choices=choices(AppointmentStatus.choices()), validators=[required()]
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.carnet.models import (
     Action,
+    Appointment,
     Barrier,
     BarrierStatus,
     Beneficiary,
@@ -57,6 +58,7 @@ def notebook_or_none(notebook_id: int) -> Notebook | None:
             .selectinload(Barrier.objectives)
             .selectinload(Objective.actions),
             selectinload(Notebook.interviews),
+            selectinload(Notebook.appointments).joinedload(Appointment.member),
         )
     )
 
@@ -493,6 +495,28 @@ def add_interview(user, notebook: Notebook, *, on: date, text: str) -> Interview
     _changed(user, notebook, "interview", f"Récapitulatif d'entretien du {on.strftime('%d/%m/%Y')}")
     db.session.commit()
     return interview
+
+
+def add_appointment(user, notebook: Notebook, at) -> Appointment:
+    """A meeting between the person and this professional (a member of the notebook)."""
+    appointment = Appointment(notebook=notebook, member=active_member(user, notebook), at=at)
+    db.session.add(appointment)
+    _changed(
+        user, notebook, "appointment", f"Rendez-vous prévu le {at.strftime('%d/%m/%Y à %H:%M')}"
+    )
+    db.session.commit()
+    return appointment
+
+
+def set_appointment_status(user, appointment: Appointment, status) -> None:
+    appointment.status = status
+    _changed(
+        user,
+        appointment.notebook,
+        "appointment",
+        f"Rendez-vous du {appointment.at.strftime('%d/%m/%Y')} : {status.label.lower()}",
+    )
+    db.session.commit()
 
 
 def update_diagnostic(user, notebook: Notebook, **values) -> None:

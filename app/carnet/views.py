@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date
+from zoneinfo import ZoneInfo
+
 from flask import (
     abort,
     current_app,
@@ -17,13 +20,21 @@ from flask import (
 from flask_login import current_user
 
 from app.accounts.roles import Role
-from app.carnet import bp, forms, perms, services
-from app.carnet.models import ActionStatus, BarrierStatus, BarrierTheme, ObjectiveStatus, Visibility
+from app.carnet import bp, forms, perms, services, surveys
+from app.carnet.models import (
+    ActionStatus,
+    AppointmentStatus,
+    BarrierStatus,
+    BarrierTheme,
+    ObjectiveStatus,
+    Visibility,
+)
 from app.carnet.perms import Access
 from app.core import access
 from app.core import htmx as hx
 
 PAGE_SIZE = 50
+PARIS = ZoneInfo("Europe/Paris")  # dates typed and shown in French local time
 
 
 def _user():
@@ -93,7 +104,14 @@ def notebooks():
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
         )
-    context = dict(form=form, rows=rows, total=total, page=page, page_size=PAGE_SIZE)
+    context = dict(
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        survey_due=surveys.is_due(_user(), g.territory),
+    )
     return hx.render(
         "carnet/notebooks.html",
         "carnet/includes/notebook_list.html",
@@ -223,6 +241,10 @@ def _page_context(notebook, **forms_in_error):
         can_detail=lambda barrier: perms.can_see_barrier_detail(user, notebook, barrier),
         barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
         interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
+        appointment_form=forms_in_error.get("appointment_form")
+        or forms.AppointmentForm(formdata=None),
+        AppointmentStatus=AppointmentStatus,
+        PARIS=PARIS,
         diagnostic_form=forms_in_error.get("diagnostic_form")
         or forms.DiagnosticForm(formdata=None, obj=notebook),
         contact_form=forms_in_error.get("contact_form")
@@ -245,7 +267,11 @@ def _page_context(notebook, **forms_in_error):
 def notebook(notebook_id: int):
     notebook, level = load_notebook(notebook_id)
     services.record_view(_user(), notebook, level)
-    return render_template("carnet/notebook.html", **_page_context(notebook))
+    return render_template(
+        "carnet/notebook.html",
+        survey_due=surveys.is_due(_user(), g.territory),
+        **_page_context(notebook),
+    )
 
 
 def _section(notebook, name: str, status: int = 200, **forms_in_error):
@@ -398,6 +424,30 @@ def edit_diagnostic(notebook_id: int):
     return _section(notebook, "diagnostic")
 
 
+@bp.post("/carnets/<int:notebook_id>/rendez-vous")
+@access.roles(Role.PROFESSIONAL)
+def add_appointment(notebook_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    form = forms.AppointmentForm()
+    if not form.validate():
+        return _section(notebook, "appointments", 422, appointment_form=form)
+    at = form.at.data.replace(tzinfo=PARIS).astimezone(UTC)
+    services.add_appointment(_user(), notebook, at)
+    return _section(notebook, "appointments")
+
+
+@bp.post("/carnets/<int:notebook_id>/rendez-vous/<int:appointment_id>")
+@access.roles(Role.PROFESSIONAL)
+def appointment_status(notebook_id: int, appointment_id: int):
+    notebook, _ = load_notebook(notebook_id)
+    appointment = _find(notebook.appointments, appointment_id)
+    form = forms.AppointmentStatusForm()
+    if not form.validate():
+        return _section(notebook, "appointments", 422)
+    services.set_appointment_status(_user(), appointment, AppointmentStatus(form.status.data))
+    return _section(notebook, "appointments")
+
+
 # The person's own pages
 
 
@@ -472,7 +522,10 @@ def export_json(notebook_id: int):
 def printable(notebook_id: int):
     notebook = load_owned(notebook_id)
     return render_template(
-        "carnet/printable.html", notebook=notebook, data=services.export(notebook)
+        "carnet/printable.html",
+        notebook=notebook,
+        data=services.export(notebook),
+        now_date=date.today().strftime("%d/%m/%Y"),
     )
 
 

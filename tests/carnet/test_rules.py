@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.roles import Role
-from app.carnet.models import Consent, ConsentStatus, Notebook, TimelineEvent
+from app.carnet.models import Appointment, Consent, ConsentStatus, Notebook, TimelineEvent
 from app.core.models import AuditEntry, utcnow
 from app.extensions import db
 from tests.carnet.factories import NotebookFactory, add_barrier, add_member
@@ -201,7 +201,13 @@ def foreign_ids():
     add_member(notebook, pro)
     barrier = add_barrier(notebook, with_children=True)
     objective = barrier.objectives[0]
+    appointment = Appointment(
+        notebook_id=notebook.id, territory_id=notebook.territory_id, at=utcnow()
+    )
+    db.session.add(appointment)
+    db.session.commit()
     return {
+        "appointment_id": appointment.id,
         "notebook_id": notebook.id,
         "barrier_id": barrier.id,
         "objective_id": objective.id,
