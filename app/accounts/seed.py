@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -37,18 +38,20 @@ STRUCTURES = {
 }
 
 
-def _user(email: str, first_name: str, last_name: str) -> User:
+def _user(email: str, first_name: str, last_name: str, password_hash: str) -> User:
     user = user_by_email(email)
     if user is None:
         user = User(email=email, first_name=first_name, last_name=last_name)
         db.session.add(user)
-    user.set_password(DEMO_PASSWORD)
+    user.password_hash = password_hash
     return user
 
 
 def load_demo() -> list[dict]:
     """Create (or refresh) demo users; return their logins."""
     logins = []
+    # One scrypt computation for all demo accounts (same demo password; salted once).
+    password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
     territories = db.session.scalars(select(Territory).order_by(Territory.id)).all()
     if not territories:
         raise RuntimeError("Chargez d'abord les données de référence : flask seed reference")
@@ -64,12 +67,12 @@ def load_demo() -> list[dict]:
                         db.session.add(structure)
                         db.session.flush()
                 email = f"{role.value.replace('_', '-')}.{territory.department_code}@{DOMAIN}"
-                user = _user(email, first, last)
+                user = _user(email, first, last, password_hash)
                 grant(user, territory, role, structure)
                 logins.append(_login(user, role, territory.slug))
     for role, first, last in NATIONAL_PEOPLE:
         email = f"{role.value.replace('_', '-')}@{DOMAIN}"
-        user = _user(email, first, last)
+        user = _user(email, first, last, password_hash)
         grant(user, None, role)
         logins.append(_login(user, role, None))
     db.session.commit()

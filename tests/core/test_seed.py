@@ -91,3 +91,21 @@ def test_finance_home_shows_the_agreement(app, client, login_as):
     assert "0363-04-01" in page.text and "0363-DNUM-CSOC" in page.text
     assert "300 000 €" in page.text and "400 000 €" in page.text
     assert "SGSIMCN075" in page.text
+
+
+def test_demo_people_have_a_shared_notebook_to_click_through(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed", "demo"])
+    runner.invoke(args=["seed", "demo"])
+    from app.carnet.models import Notebook
+
+    assert count(Notebook) == 3  # one per territory running the Carnet, idempotent
+    from app.accounts.seed import DEMO_PASSWORD, DOMAIN
+
+    client.post("/connexion", data={"email": f"beneficiary.93@{DOMAIN}", "password": DEMO_PASSWORD})
+    page = client.get("/seine-saint-denis/carnet/mon-carnet", follow_redirects=True)
+    assert "Mon carnet de bord" in page.text and "Pas de permis de conduire" in page.text
+    client.post("/deconnexion")
+    client.post("/connexion", data={"email": f"professional.93@{DOMAIN}", "password": DEMO_PASSWORD})
+    listing = client.get("/seine-saint-denis/carnet/carnets")
+    assert "MOREAU Julien" in listing.text
