@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -134,6 +134,9 @@ class Invitation(TerritoryScoped, TimestampMixin, db.Model):
     """A coordinator's invitation of someone into their territory, with a role."""
 
     __tablename__ = "invitation"
+    __table_args__ = (
+        Index("ix_invitation_territory_id_accepted_at", "territory_id", "accepted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)

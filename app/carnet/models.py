@@ -207,6 +207,9 @@ class Beneficiary(TerritoryScoped, TimestampMixin, db.Model):
 
 class Notebook(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "notebook"
+    __table_args__ = (
+        Index("ix_notebook_territory_id_last_modified_at", "territory_id", "last_modified_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int] = mapped_column(
@@ -250,7 +253,11 @@ class NotebookMember(TerritoryScoped, db.Model):
     """A professional supporting the person (a referent or not)."""
 
     __tablename__ = "notebook_member"
-    __table_args__ = (UniqueConstraint("notebook_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_notebook_member_territory_id_notebook_id", "territory_id", "notebook_id"),
+        Index("ix_notebook_member_territory_id_user_id", "territory_id", "user_id"),
+        UniqueConstraint("notebook_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -278,6 +285,7 @@ class Consent(TerritoryScoped, TimestampMixin, db.Model):
     """
 
     __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_territory_id_notebook_id", "territory_id", "notebook_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -315,6 +323,7 @@ class Barrier(TerritoryScoped, TimestampMixin, db.Model):
     """A barrier to employment ("frein")."""
 
     __tablename__ = "barrier"
+    __table_args__ = (Index("ix_barrier_territory_id_notebook_id", "territory_id", "notebook_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -340,6 +349,7 @@ class Barrier(TerritoryScoped, TimestampMixin, db.Model):
 
 class Objective(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "objective"
+    __table_args__ = (Index("ix_objective_territory_id_barrier_id", "territory_id", "barrier_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     barrier_id: Mapped[int] = mapped_column(
@@ -358,6 +368,7 @@ class Objective(TerritoryScoped, TimestampMixin, db.Model):
 
 class Action(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "action"
+    __table_args__ = (Index("ix_action_territory_id_objective_id", "territory_id", "objective_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     objective_id: Mapped[int] = mapped_column(
@@ -381,6 +392,9 @@ class Interview(TerritoryScoped, TimestampMixin, db.Model):
     """A meeting summary ("récapitulatif d'entretien"), shared with the person."""
 
     __tablename__ = "interview"
+    __table_args__ = (
+        Index("ix_interview_territory_id_notebook_id", "territory_id", "notebook_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -396,6 +410,9 @@ class Interview(TerritoryScoped, TimestampMixin, db.Model):
 
 class Appointment(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "appointment"
+    __table_args__ = (
+        Index("ix_appointment_territory_id_notebook_id", "territory_id", "notebook_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -417,6 +434,9 @@ class TimelineEvent(TerritoryScoped, db.Model):
     """One change of the notebook, shown as its history."""
 
     __tablename__ = "timeline_event"
+    __table_args__ = (
+        Index("ix_timeline_event_territory_id_notebook_id", "territory_id", "notebook_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -437,6 +457,7 @@ class SurveyResponse(TerritoryScoped, db.Model):
     """An answer (or a skip) to the in-app questionnaire feeding the survey indicators."""
 
     __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_response_territory_id_user_id", "territory_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -454,6 +475,7 @@ class ApiToken(TerritoryScoped, TimestampMixin, db.Model):
     """A token for a structure's or an information system's access to the Carnet API."""
 
     __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_territory_id_created_at", "territory_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -240,6 +240,7 @@ def access_log(notebook: Notebook) -> list[AuditEntry]:
             .where(
                 AuditEntry.object_type == "notebook",
                 AuditEntry.object_id == notebook.id,
+                AuditEntry.territory_id == notebook.territory_id,
                 AuditEntry.action.in_(("viewed", "viewed_identity", "modified", "refused")),
             )
             .order_by(AuditEntry.at.desc())

@@ -25,11 +25,16 @@ class TerritoryMismatchError(RuntimeError):
 
 
 class TerritoryScoped:
-    """Mixin for rows that belong to one territory."""
+    """Mixin for rows that belong to one territory.
+
+    No index on territory_id alone: every model declares composite indexes that start with it
+    (territory_id, <its usual lookup column>), since scoping adds territory_id to every query and a
+    lone territory index is the one a planner without statistics (SQLite) would wrongly pick.
+    """
 
     @declared_attr
     def territory_id(cls) -> Mapped[int]:  # noqa: N805
-        return mapped_column(ForeignKey("territory.id"), index=True, nullable=False)
+        return mapped_column(ForeignKey("territory.id"), nullable=False)
 
 
 def current_territory_id() -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import TimestampMixin
@@ -37,6 +37,7 @@ class Structure(TerritoryScoped, TimestampMixin, db.Model):
     """An organisation of a territory: department council, France Travail agency, association…"""
 
     __tablename__ = "structure"
+    __table_args__ = (Index("ix_structure_territory_id_name", "territory_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -254,3 +254,13 @@ def test_a_professional_of_another_territory_gets_a_404(client, login_as):
     login_as(UserFactory(roles=[(Role.PROFESSIONAL, "loire-atlantique")]))
     assert client.get(f"{SSD}/carnets/{notebook.id}").status_code == 404
     assert client.get(f"/loire-atlantique/carnet/carnets/{notebook.id}").status_code == 404
+
+
+def test_attempts_from_another_territory_do_not_reach_the_persons_log(client, app, login_as):
+    person, notebook = beneficiary_with_notebook()
+    outsider = UserFactory(roles=[(Role.PROFESSIONAL, "loire-atlantique")], last_name="Extérieur")
+    outsider_client = app.test_client()
+    outsider_client.post("/connexion", data={"email": outsider.email, "password": "Mot-de-passe-de-test-1"})
+    assert outsider_client.get(f"/loire-atlantique/carnet/carnets/{notebook.id}").status_code == 404
+    login_as(person)
+    assert "Extérieur" not in client.get(f"{SSD}/carnets/{notebook.id}/acces").text
