@@ -14,30 +14,16 @@ import random
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from app import create_app
+from app.core.querycount import count_queries
 from app.extensions import db
 
-PASSWORD = "bench-password-1"
+PASSWORD = "bench-password-1"  # noqa: S105 (fictional accounts of a throwaway database)
 THEMES = ["mobilite", "logement", "sante", "contraintes_familiales", "numerique", "emploi"]
-
-
-@contextmanager
-def count_queries():
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def load(app, notebooks: int, seed: int = 7) -> dict:

@@ -1,11 +1,10 @@
 """Professional and person pages: creating, enriching with htmx, searching, exporting."""
 
-import contextlib
 import html
 import json
 from datetime import date, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.carnet.models import (
@@ -17,6 +16,7 @@ from app.carnet.models import (
     Notebook,
     NotebookMember,
 )
+from app.core.querycount import count_queries
 from app.extensions import db
 from tests.carnet.factories import VALID_NIR, NotebookFactory, add_barrier, add_member
 from tests.conftest import outbox_messages
@@ -295,20 +295,6 @@ def test_the_person_downloads_their_data_and_asks_for_deletion(client, login_as)
     assert db.session.get(Beneficiary, notebook.beneficiary_id).deletion_requested_at is not None
 
 
-@contextlib.contextmanager
-def counting_queries():
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
-
 def test_my_notebooks_list_filters_and_has_no_n_plus_1(client, login_as):
     pro = member(Role.PROFESSIONAL)
     from app.carnet.models import BarrierTheme
@@ -328,13 +314,13 @@ def test_my_notebooks_list_filters_and_has_no_n_plus_1(client, login_as):
     fragment = client.get(f"{SSD}/carnets?q=durand", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="resultats"')
 
-    with counting_queries() as few:
+    with count_queries() as few:
         client.get(f"{SSD}/carnets")
     for i in range(3, 13):
         notebook = NotebookFactory(beneficiary__last_name=f"Durand{i}")
         add_member(notebook, pro)
         add_barrier(notebook)
-    with counting_queries() as many:
+    with count_queries() as many:
         client.get(f"{SSD}/carnets")
     assert len(many) == len(few)
 
@@ -345,10 +331,10 @@ def test_notebook_page_query_count_does_not_grow_with_barriers(client, login_as)
     add_member(notebook, pro)
     add_barrier(notebook, with_children=True)
     login_as(pro)
-    with counting_queries() as few:
+    with count_queries() as few:
         client.get(f"{SSD}/carnets/{notebook.id}")
     for _ in range(5):
         add_barrier(notebook, with_children=True)
-    with counting_queries() as many:
+    with count_queries() as many:
         client.get(f"{SSD}/carnets/{notebook.id}")
     assert len(many) == len(few)
