@@ -36,11 +36,12 @@ assets:
 		cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx/ ; \
 	else echo "npm absent : les pages chargeront le DSFR et htmx depuis le CDN (SRI)."; fi
 
+# Local targets run in debug (no SECRET_KEY needed). On a PaaS, the Procfile's release step migrates.
 migrate: install
-	$(BIN)/flask db upgrade
+	FLASK_DEBUG=1 $(BIN)/flask db upgrade
 
 seed: migrate
-	$(BIN)/flask seed reference
+	FLASK_DEBUG=1 $(BIN)/flask seed reference
 	FLASK_DEBUG=1 $(BIN)/flask seed demo
 
 run: install assets seed
@@ -54,7 +55,7 @@ test-only:
 lint: install-dev
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
-	$(BIN)/flask db check
+	FLASK_DEBUG=1 $(BIN)/flask db check
 
 bench: install-dev
 	$(BIN)/python -m bench
