@@ -118,7 +118,7 @@ def invite(
         expires_at=utcnow() + current_app.config["INVITATION_TTL"],
     )
     db.session.add(invitation)
-    _grant(user, territory, role, structure)
+    add_membership(user, territory, role, structure)
     audit.record(inviter, "invited", "user", None, f"{user.email} → {role.value}")
     db.session.commit()
     link = url_for("accounts.invitation", token=token, _external=True)
@@ -137,7 +137,8 @@ def invite(
     return invitation
 
 
-def _grant(user: User, territory, role: Role, structure=None) -> Membership:
+def add_membership(user: User, territory, role: Role, structure=None) -> Membership:
+    """Give a role (idempotent), without committing: for callers that commit a whole batch."""
     structure_id = structure.id if structure else None
     for membership in user.memberships:
         if (membership.territory_id, membership.role, membership.structure_id) == (
@@ -155,7 +156,7 @@ def _grant(user: User, territory, role: Role, structure=None) -> Membership:
 
 def grant(user: User, territory, role: Role, structure=None) -> Membership:
     """Give a role (idempotent)."""
-    membership = _grant(user, territory, role, structure)
+    membership = add_membership(user, territory, role, structure)
     db.session.commit()
     return membership
 

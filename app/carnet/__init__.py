@@ -7,4 +7,4 @@ from app.tenancy import territorial_blueprint
 bp = territorial_blueprint("carnet", __name__, service="carnet", template_folder="templates")
 access.blueprint_baseline(bp, access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR))
 
-from app.carnet import models, views, views_surveys  # noqa: E402,F401
+from app.carnet import models, views, views_coordination, views_surveys  # noqa: E402,F401

@@ -43,7 +43,9 @@ def email_validators(is_required: bool = True):
     ]
 
 
-_PHONE = re.compile(r"^(?:\+33|0033|0)[1-9](?:\d{8})$|^(?:\+262|\+269|\+590|\+594|\+596)\d{9}$")
+FRENCH_PHONE = re.compile(
+    r"^(?:\+33|0033|0)[1-9](?:\d{8})$|^(?:\+262|\+269|\+590|\+594|\+596)\d{9}$"
+)
 
 
 def french_phone(form, field):
@@ -51,7 +53,7 @@ def french_phone(form, field):
     if not field.data:
         return
     digits = re.sub(r"[\s.\-]", "", field.data)
-    if not _PHONE.match(digits):
+    if not FRENCH_PHONE.match(digits):
         raise ValidationError(
             "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78."
         )

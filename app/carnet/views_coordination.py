@@ -1,0 +1,304 @@
+"""Carnet de bord coordination: structures and their professionals, notebooks without a referent,
+imports from a spreadsheet, indicators. Coordinators only; they see identities, never content."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.file import FileField
+from sqlalchemy import distinct, exists, func, select
+from sqlalchemy.orm import selectinload
+from wtforms import HiddenField, SelectField
+from wtforms.fields import Label
+from wtforms.validators import InputRequired
+
+from app.accounts.models import Membership, User
+from app.accounts.roles import Role
+from app.carnet import bp, imports, services
+from app.carnet.models import Beneficiary, Notebook, NotebookMember
+from app.core import access
+from app.core.forms import BaseForm, choices, required
+from app.extensions import db
+from app.indicators import carnet as carnet_figures  # the module: it imports app.carnet
+from app.tenancy.models import Structure
+
+PAGE_SIZE = 50
+coordinator = access.roles(Role.COORDINATOR)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+# Home
+
+
+@bp.get("/coordination/")
+@coordinator
+def coordination_home():
+    return render_template(
+        "carnet/coordination/home.html",
+        indicators=carnet_figures.carnet_indicators(),
+        without_referent=db.session.scalar(
+            select(func.count()).select_from(_without_referent().subquery())
+        ),
+    )
+
+
+# Structures and their professionals
+
+
+def _professionals_by_structure(territory) -> dict[int, list]:
+    """Professionals of each structure with the number of notebooks they actively follow.
+    One query: memberships joined to users and to per-user counts."""
+    follows = (
+        select(
+            NotebookMember.user_id,
+            func.count(distinct(NotebookMember.notebook_id)).label("notebooks"),
+        )
+        .join(Notebook, Notebook.id == NotebookMember.notebook_id)
+        .where(
+            NotebookMember.territory_id == territory.id,
+            NotebookMember.active.is_(True),
+            Notebook.archived_at.is_(None),
+        )
+        .group_by(NotebookMember.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Membership.structure_id,
+            User.id,
+            User.first_name,
+            User.last_name,
+            User.email,
+            User.phone,
+            func.coalesce(follows.c.notebooks, 0).label("notebooks"),
+        )
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(follows, follows.c.user_id == User.id)
+        .where(
+            Membership.territory_id == territory.id,
+            Membership.role == Role.PROFESSIONAL,
+            Membership.structure_id.is_not(None),
+        )
+        .order_by(User.last_name, User.first_name, User.id)
+    ).all()
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.structure_id, []).append(row)
+    return grouped
+
+
+@bp.get("/coordination/structures")
+@coordinator
+def coordination_structures():
+    structures = db.session.scalars(select(Structure).order_by(Structure.name)).all()
+    return render_template(
+        "carnet/coordination/structures.html",
+        structures=structures,
+        professionals=_professionals_by_structure(g.territory),
+    )
+
+
+# Notebooks without a referent
+
+
+def _without_referent():
+    has_referent = (
+        exists()
+        .where(
+            NotebookMember.notebook_id == Notebook.id,
+            NotebookMember.is_referent.is_(True),
+            NotebookMember.active.is_(True),
+        )
+        .correlate(Notebook)
+    )
+    return (
+        select(Notebook)
+        .join(Notebook.beneficiary)
+        .where(Notebook.archived_at.is_(None), ~has_referent)
+    )
+
+
+class ReferentForm(BaseForm):
+    member_id = SelectField(
+        "Accompagnateur à désigner comme référent",
+        validators=[InputRequired(message="Choisissez l'accompagnateur à désigner.")],
+    )
+
+
+def _referent_form(notebook: Notebook, formdata=None) -> ReferentForm:
+    form = ReferentForm(formdata=formdata)
+    form.member_id.choices = choices(
+        [("", "— Choisir —")]
+        + [
+            (
+                str(m.id),
+                m.user.full_name + (f" — {m.structure.name}" if m.structure else ""),
+            )
+            for m in notebook.members
+            if m.active
+        ]
+    )
+    # One form per notebook on the page: give each select its own id.
+    field_id = f"referent-{notebook.id}"
+    form.member_id.id = field_id
+    form.member_id.label = Label(field_id, form.member_id.label.text)
+    return form
+
+
+def _render_without_referent(failed: tuple[Notebook, ReferentForm] | None = None, status=200):
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = _without_referent()
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    notebooks = list(
+        db.session.scalars(
+            stmt.options(selectinload(Notebook.beneficiary), selectinload(Notebook.members))
+            .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
+    forms = {}
+    if failed is not None:
+        notebook, form = failed
+        if notebook not in notebooks:
+            notebooks.insert(0, notebook)
+        forms[notebook.id] = form
+    for notebook in notebooks:
+        forms.setdefault(notebook.id, _referent_form(notebook))
+    return (
+        render_template(
+            "carnet/coordination/without_referent.html",
+            notebooks=notebooks,
+            forms=forms,
+            total=total,
+            page=page,
+            page_size=PAGE_SIZE,
+        ),
+        status,
+    )
+
+
+@bp.get("/coordination/sans-referent")
+@coordinator
+def coordination_without_referent():
+    return _render_without_referent()
+
+
+@bp.post("/coordination/carnets/<int:notebook_id>/referent")
+@coordinator
+def coordination_set_referent(notebook_id: int):
+    # Another territory's notebook is not found (tenant scoping): 404.
+    notebook = db.session.scalar(
+        select(Notebook)
+        .where(Notebook.id == notebook_id, Notebook.archived_at.is_(None))
+        .options(selectinload(Notebook.members), selectinload(Notebook.beneficiary))
+    )
+    if notebook is None:
+        abort(404)
+    raw = (request.form.get("member_id") or "").strip()
+    if raw.isdigit() and not any(m.id == int(raw) and m.active for m in notebook.members):
+        abort(404)  # not one of this notebook's active supporters
+    form = _referent_form(notebook, request.form)
+    if not form.validate():
+        return _render_without_referent((notebook, form), 422)
+    member = next(m for m in notebook.members if str(m.id) == form.member_id.data)
+    services.set_referent(_user(), member)
+    flash(
+        f"{member.user.full_name} est désormais référent·e du carnet de "
+        f"{notebook.beneficiary.full_name}.",
+        "success",
+    )
+    return redirect(url_for("carnet.coordination_without_referent"), 303)
+
+
+# Import
+
+
+class ImportForm(BaseForm):
+    kind = SelectField(
+        "Contenu du fichier",
+        choices=choices(list(imports.KINDS.items())),
+        validators=[required()],
+    )
+    file = FileField("Fichier CSV ou XLSX")
+    confirm = HiddenField()
+
+
+def _render_import(form, status=200, result=None, confirmed=False):
+    return (
+        render_template(
+            "carnet/coordination/import.html",
+            form=form,
+            result=result,
+            confirmed=confirmed,
+            kinds=imports.KINDS,
+            columns=imports.COLUMNS,
+            required_columns=imports.REQUIRED_COLUMNS,
+            max_mb=imports.MAX_BYTES // (1024 * 1024),
+        ),
+        status,
+    )
+
+
+@bp.route("/coordination/import", methods=["GET", "POST"])
+@coordinator
+def coordination_import():
+    form = ImportForm()
+    if request.method == "GET":
+        return _render_import(form)
+    if not form.validate():
+        return _render_import(form, 422)
+    storage = form.file.data
+    if storage is None or not getattr(storage, "filename", ""):
+        form.file.errors.append("Choisissez un fichier CSV ou XLSX.")
+        return _render_import(form, 422)
+    content = storage.stream.read(imports.MAX_BYTES + 1)
+    if len(content) > imports.MAX_BYTES:
+        form.file.errors.append(
+            f"Le fichier dépasse la taille maximale de {imports.MAX_BYTES // (1024 * 1024)} Mo : "
+            "découpez-le en plusieurs fichiers."
+        )
+        return _render_import(form, 413)
+    kind = form.kind.data
+    try:
+        table = imports.read_table(storage.filename, content, kind)
+    except imports.FileRefused as refusal:
+        form.file.errors.append(str(refusal))
+        return _render_import(form, 422)
+    result = imports.check(kind, table)
+    if not result.records and not result.errors:
+        form.file.errors.append("Le fichier ne contient aucune ligne à importer.")
+        return _render_import(form, 422)
+    if result.errors:
+        return _render_import(form, 422, result)
+    if form.confirm.data != "1":
+        return _render_import(form, 200, result)
+    if kind == imports.BENEFICIARIES:
+        count = imports.import_beneficiaries(_user(), result.records)
+        flash(
+            f"{count} carnet{'s' if count > 1 else ''} créé{'s' if count > 1 else ''}. "
+            "Désignez maintenant un référent pour chacun.",
+            "success",
+        )
+        return redirect(url_for("carnet.coordination_without_referent"), 303)
+    count = imports.import_professionals(_user(), g.territory, result.records)
+    flash(
+        f"{count} accompagnateur{'s' if count > 1 else ''} importé{'s' if count > 1 else ''}. "
+        "Aucun courriel n'a été envoyé : invitez-les depuis la page Équipe.",
+        "success",
+    )
+    return redirect(url_for("carnet.coordination_structures"), 303)
+
+
+# Indicators
+
+
+@bp.get("/coordination/indicateurs")
+@coordinator
+def coordination_indicators():
+    return render_template(
+        "carnet/coordination/indicators.html", indicators=carnet_figures.carnet_indicators()
+    )

@@ -1,0 +1,1 @@
+"""Impact indicators of the start-ups, computed from the data of the bound territory."""
