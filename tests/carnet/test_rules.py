@@ -260,7 +260,9 @@ def test_attempts_from_another_territory_do_not_reach_the_persons_log(client, ap
     person, notebook = beneficiary_with_notebook()
     outsider = UserFactory(roles=[(Role.PROFESSIONAL, "loire-atlantique")], last_name="Extérieur")
     outsider_client = app.test_client()
-    outsider_client.post("/connexion", data={"email": outsider.email, "password": "Mot-de-passe-de-test-1"})
+    outsider_client.post(
+        "/connexion", data={"email": outsider.email, "password": "Mot-de-passe-de-test-1"}
+    )
     assert outsider_client.get(f"/loire-atlantique/carnet/carnets/{notebook.id}").status_code == 404
     login_as(person)
     assert "Extérieur" not in client.get(f"{SSD}/carnets/{notebook.id}/acces").text

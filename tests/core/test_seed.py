@@ -106,6 +106,8 @@ def test_demo_people_have_a_shared_notebook_to_click_through(app, client):
     page = client.get("/seine-saint-denis/carnet/mon-carnet", follow_redirects=True)
     assert "Mon carnet de bord" in page.text and "Pas de permis de conduire" in page.text
     client.post("/deconnexion")
-    client.post("/connexion", data={"email": f"professional.93@{DOMAIN}", "password": DEMO_PASSWORD})
+    client.post(
+        "/connexion", data={"email": f"professional.93@{DOMAIN}", "password": DEMO_PASSWORD}
+    )
     listing = client.get("/seine-saint-denis/carnet/carnets")
     assert "MOREAU Julien" in listing.text
