@@ -83,6 +83,28 @@ def load(app, notebooks: int, seed: int = 7) -> dict:
                     }
                 )
                 pro_ids[t.id].append(user_id)
+        user_id += 1
+        coordinator = user_id
+        users.append(
+            {
+                "id": user_id,
+                "email": "coordination@bench.fr",
+                "first_name": "Coord",
+                "last_name": "Ination",
+                "password_hash": pro_hash,
+                "is_active": True,
+                "session_token": f"t{user_id}",
+                "created_at": now,
+            }
+        )
+        memberships.append(
+            {
+                "user_id": user_id,
+                "territory_id": territories[0].id,
+                "role": Role.COORDINATOR.value,
+                "created_at": now,
+            }
+        )
         beneficiaries, notebook_rows, members, consents, barriers, events = [], [], [], [], [], []
         for i in range(1, notebooks + 1):
             t = territories[i % len(territories)]
@@ -197,6 +219,7 @@ def load(app, notebooks: int, seed: int = 7) -> dict:
         person = db.session.scalar(select(Beneficiary.user_id).where(Beneficiary.id == own))
         return {
             "territory": first_territory.slug,
+            "coordinator": coordinator,
             "pro": busiest,
             "notebook": own,
             "person": person,
@@ -256,13 +279,15 @@ def run(size: int, repeat: int) -> dict:
         "mon carnet (personne)": (ids["person"], f"/{t}/carnet/carnets/{ids['notebook']}"),
         "journal des accès": (ids["person"], f"/{t}/carnet/carnets/{ids['notebook']}/acces"),
     }
-    if "carnet.coordination_indicators" in app.view_functions:
-        pages["indicateurs (coordination)"] = None
-    results = {}
-    for name, target in pages.items():
-        if target is None:
-            continue
-        results[name] = time_get(app, *target, repeat=repeat)
+    pages["indicateurs (coordination)"] = (
+        ids["coordinator"],
+        f"/{t}/carnet/coordination/indicateurs",
+    )
+    pages["carnets sans référent (coordination)"] = (
+        ids["coordinator"],
+        f"/{t}/carnet/coordination/sans-referent",
+    )
+    results = {name: time_get(app, *target, repeat=repeat) for name, target in pages.items()}
     return {"size": size, "load_seconds": load_seconds, "results": results}
 
 
