@@ -48,13 +48,17 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.accounts import team_bp
     from app.carnet import bp as carnet_bp
+    from app.carnet.api import carnet_api
     from app.core import bp as core_bp
+    from app.core.openapi import bp as api_docs_bp
     from app.finance import bp as finance_bp
     from app.tenancy import bp as tenancy_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(finance_bp)
+    app.register_blueprint(api_docs_bp)
+    app.register_blueprint(carnet_api)
     # Territorial blueprints last: their /<territory>/ prefix must not shadow the others.
     app.register_blueprint(team_bp)
     app.register_blueprint(carnet_bp)
@@ -80,6 +84,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.carnet.cli import carnet_cli
     from app.core.cli import seed
 
     app.cli.add_command(seed)
+    app.cli.add_command(carnet_cli)

@@ -75,3 +75,21 @@ def can_request_to_join(user, notebook: Notebook, territory) -> bool:
         c.user_id == user.id and c.status == ConsentStatus.REQUESTED for c in notebook.consents
     )
     return not pending and not (active_member(user, notebook) and has_valid_consent(user, notebook))
+
+
+def structure_may_read(structure_id: int | None, notebook: Notebook) -> bool:
+    """An information system reads a notebook's content only for a structure the person shares
+    it with: a valid consent to that structure, or to one of its professionals in the notebook.
+    A token bound to no structure reads identity and contacts only."""
+    if structure_id is None:
+        return False
+    now = utcnow()
+    structure_of = {m.user_id: m.structure_id for m in notebook.members if m.active}
+    return any(
+        consent.is_valid(now)
+        and (
+            consent.structure_id == structure_id
+            or structure_of.get(consent.user_id) == structure_id
+        )
+        for consent in notebook.consents
+    )

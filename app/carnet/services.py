@@ -241,7 +241,9 @@ def access_log(notebook: Notebook) -> list[AuditEntry]:
                 AuditEntry.object_type == "notebook",
                 AuditEntry.object_id == notebook.id,
                 AuditEntry.territory_id == notebook.territory_id,
-                AuditEntry.action.in_(("viewed", "viewed_identity", "modified", "refused")),
+                AuditEntry.action.in_(
+                    ("viewed", "viewed_identity", "modified", "refused", "api_read")
+                ),
             )
             .order_by(AuditEntry.at.desc())
             .limit(200)

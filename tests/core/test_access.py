@@ -26,6 +26,11 @@ PUBLIC = {
     "accounts.magic_link_sent",
     "accounts.magic_link",
     "accounts.invitation",
+    # JSON API: guarded by a bearer token instead of the session (401 without one, tested in
+    # tests/carnet/test_api.py); the OpenAPI document is public.
+    "api.openapi",
+    "carnet_api.beneficiaries",
+    "carnet_api.notebook",
 }
 
 
