@@ -637,3 +637,49 @@ def export(notebook: Notebook) -> dict:
             for e in notebook.events
         ],
     }
+
+
+def deletion_requests() -> list[Beneficiary]:
+    """People of the bound territory who asked for their data to be deleted, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Beneficiary)
+            .where(Beneficiary.deletion_requested_at.is_not(None))
+            .order_by(Beneficiary.deletion_requested_at)
+        )
+    )
+
+
+def erase_person(coordinator, beneficiary: Beneficiary) -> None:
+    """Delete the person's notebook and identity, and their access as a person in this territory.
+
+    The audit keeps who erased which record and when, without personal data.
+    """
+    from app.accounts.roles import Role
+
+    notebook = beneficiary.notebook
+    audit.record(
+        coordinator,
+        "deleted",
+        "notebook",
+        notebook.id if notebook else None,
+        "suppression à la demande de la personne",
+    )
+    user = beneficiary.user
+    if notebook is not None:
+        db.session.delete(notebook)
+    db.session.delete(beneficiary)
+    if user is not None:
+        for membership in list(user.memberships):
+            if (
+                membership.role == Role.BENEFICIARY
+                and membership.territory_id == beneficiary.territory_id
+            ):
+                db.session.delete(membership)
+        if all(
+            m.role == Role.BENEFICIARY and m.territory_id == beneficiary.territory_id
+            for m in user.memberships
+        ):
+            user.is_active = False
+            user.end_all_sessions()
+    db.session.commit()

@@ -302,3 +302,27 @@ def coordination_indicators():
     return render_template(
         "carnet/coordination/indicators.html", indicators=carnet_figures.carnet_indicators()
     )
+
+
+# Deletion requests
+
+
+@bp.get("/coordination/suppressions")
+@coordinator
+def coordination_deletions():
+    return render_template(
+        "carnet/coordination/deletions.html", requests=services.deletion_requests()
+    )
+
+
+@bp.post("/coordination/suppressions/<int:beneficiary_id>")
+@coordinator
+def coordination_erase(beneficiary_id: int):
+    # Another territory's person is not found (tenant scoping): 404.
+    beneficiary = next((b for b in services.deletion_requests() if b.id == beneficiary_id), None)
+    if beneficiary is None:
+        abort(404)
+    name = beneficiary.full_name
+    services.erase_person(_user(), beneficiary)
+    flash(f"Les données de {name} ont été supprimées.", "success")
+    return redirect(url_for("carnet.coordination_deletions"), 303)

@@ -2,17 +2,17 @@
 
 import html
 import io
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
 from app.accounts.services import grant
 from app.carnet.models import Beneficiary, Notebook, NotebookMember, Situation
-from app.core.models import AuditEntry
+from app.core.models import AuditEntry, utcnow
+from app.core.querycount import count_queries
 from app.extensions import db
 from app.tenancy.models import Structure
 from tests.carnet.coordination_factories import csv_bytes, xlsx_bytes
@@ -44,20 +44,6 @@ def professional_of(structure, slug="seine-saint-denis", **kwargs):
     user = UserFactory(roles=[], **kwargs)
     grant(user, territory(slug), Role.PROFESSIONAL, structure)
     return user
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count_(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count_)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_)
 
 
 def upload(client, content, filename, kind="beneficiaries", confirm=False):
@@ -134,13 +120,13 @@ def test_structures_list_their_professionals_with_contacts_and_notebook_counts(c
 def test_structures_page_makes_the_same_number_of_queries_whatever_the_size(client, coordinator):
     structure = StructureFactory()
     add_member(NotebookFactory(), professional_of(structure))
-    with counting_queries() as few:
+    with count_queries() as few:
         assert client.get(f"{SSD}/structures").status_code == 200
     for _ in range(4):
         other = StructureFactory()
         for _ in range(2):
             add_member(NotebookFactory(), professional_of(other))
-    with counting_queries() as many:
+    with count_queries() as many:
         assert client.get(f"{SSD}/structures").status_code == 200
     assert len(many) == len(few)
 
@@ -480,3 +466,45 @@ def test_professional_rows_are_checked(client, coordinator):
     assert count(User) == 1
     assert db.session.scalar(select(func.count(Membership.id))) == 1
     assert count(Structure) == 0
+
+
+def test_a_coordinator_erases_a_person_who_asked_for_deletion(client, login_as):
+    from app.carnet.models import Barrier
+
+    person = member(Role.BENEFICIARY)
+    notebook = NotebookFactory(beneficiary__last_name="Lambert")
+    notebook.beneficiary.user_id = person.id
+    db.session.commit()
+    add_barrier(notebook, with_children=True)
+    elsewhere = NotebookFactory(territory_id=territory("loire-atlantique").id)
+    elsewhere.beneficiary.deletion_requested_at = utcnow()
+    db.session.commit()
+
+    client.post("/connexion", data={"email": person.email, "password": "Mot-de-passe-de-test-1"})
+    client.post(f"/seine-saint-denis/carnet/carnets/{notebook.id}/suppression")
+    client.post("/deconnexion")
+
+    login_as(member(Role.COORDINATOR))
+    page = client.get("/seine-saint-denis/carnet/coordination/suppressions")
+    assert "LAMBERT" in page.text
+    assert (
+        client.post(
+            f"/seine-saint-denis/carnet/coordination/suppressions/{elsewhere.beneficiary_id}"
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        f"/seine-saint-denis/carnet/coordination/suppressions/{notebook.beneficiary_id}"
+    )
+    assert response.status_code == 303
+    assert db.session.get(Notebook, notebook.id) is None
+    assert db.session.get(Beneficiary, notebook.beneficiary_id) is None
+    assert db.session.scalar(select(Barrier).where(Barrier.notebook_id == notebook.id)) is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "deleted")) is not None
+    assert db.session.get(Notebook, elsewhere.id) is not None
+    # The person's access as a beneficiary here is gone.
+    assert client.post("/deconnexion").status_code == 303
+    refused = client.post(
+        "/connexion", data={"email": person.email, "password": "Mot-de-passe-de-test-1"}
+    )
+    assert refused.status_code == 401

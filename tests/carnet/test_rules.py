@@ -206,7 +206,10 @@ def foreign_ids():
     )
     db.session.add(appointment)
     db.session.commit()
+    notebook.beneficiary.deletion_requested_at = utcnow()
+    db.session.commit()
     return {
+        "beneficiary_id": notebook.beneficiary_id,
         "appointment_id": appointment.id,
         "notebook_id": notebook.id,
         "barrier_id": barrier.id,

@@ -1,13 +1,9 @@
 """Carnet de bord indicators: computed on known data, in the bound territory only."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from app.accounts.roles import Role
 from app.core.models import utcnow
+from app.core.querycount import count_queries
 from app.core.scoping import bound_to
-from app.extensions import db
 from app.indicators.carnet import carnet_indicators
 from tests.carnet.coordination_factories import notebook_with_activity, survey_answer
 from tests.factories import member, territory
@@ -18,20 +14,6 @@ SSD = "seine-saint-denis"
 def indicators_of(slug=SSD, now=None):
     with bound_to(territory(slug).id):
         return carnet_indicators(now=now)
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_six_active_notebooks_out_of_ten_reach_the_60_percent_target():
@@ -121,12 +103,12 @@ def test_no_answers_means_no_rate_rather_than_zero():
 def test_query_count_does_not_depend_on_the_number_of_notebooks():
     notebook_with_activity(viewed_days_ago=1, modified_days_ago=1)
     survey_answer("professional", recommends=True, time_saved_percent=75)
-    with counting_queries() as few:
+    with count_queries() as few:
         indicators_of()
     for _ in range(15):
         notebook_with_activity(viewed_days_ago=1, modified_days_ago=1)
         survey_answer("beneficiary", recommends=True)
-    with counting_queries() as many:
+    with count_queries() as many:
         indicators_of()
     # territory() lookup + notebooks aggregate + survey aggregate
     assert len(many) == len(few) <= 3
