@@ -338,3 +338,17 @@ def test_notebook_page_query_count_does_not_grow_with_barriers(client, login_as)
     with count_queries() as many:
         client.get(f"{SSD}/carnets/{notebook.id}")
     assert len(many) == len(few)
+
+
+def test_long_lists_are_paginated_and_keep_their_filters(client, login_as):
+    pro = member(Role.PROFESSIONAL)
+    for i in range(52):
+        notebook = NotebookFactory(beneficiary__last_name=f"Martin{i:02d}")
+        add_member(notebook, pro)
+    login_as(pro)
+    first = client.get(f"{SSD}/carnets?q=martin")
+    assert "52 carnets" in first.text and "MARTIN49" in first.text and "MARTIN50" not in first.text
+    assert "/seine-saint-denis/carnet/carnets?q=martin&amp;page=2" in first.text
+    second = client.get(f"{SSD}/carnets?q=martin&page=2")
+    assert "MARTIN51" in second.text and "MARTIN00" not in second.text
+    assert "Page précédente" in second.text and "Page suivante" not in second.text
