@@ -92,3 +92,28 @@ def test_notebook_shared_with_consent_on_phones(people, live_server):
     assert "Léa Durand a consulté votre carnet" in log
     assert "Léa Durand a modifié votre carnet" in log
     check_accessibility_basics(julien)
+
+
+def test_an_htmx_change_refused_after_consent_is_revoked_says_so(people, live_server):
+    from sqlalchemy import select
+
+    from app.carnet.models import Consent, ConsentStatus
+    from app.extensions import db
+    from tests.carnet.factories import NotebookFactory, add_member
+
+    pro = member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    add_member(notebook, pro)
+    page = people("desktop")
+    login_with_password(page, pro.email, PASSWORD)
+    page.goto(f"/seine-saint-denis/carnet/carnets/{notebook.id}")
+    consent = db.session.scalar(select(Consent))
+    consent.status = ConsentStatus.REVOKED
+    db.session.commit()
+    page.get_by_label("Thème").select_option("logement")
+    page.locator("#section-barriers").get_by_label(re.compile("^Situation")).last.fill("Hébergé")
+    page.get_by_role("button", name="Ajouter le frein").click()
+    alert = page.locator("#portal-live-errors .fr-alert")
+    alert.wait_for()
+    assert "Vous n'avez plus accès" in alert.inner_text()
+    page.js_errors.clear()  # the 403 itself is expected here

@@ -1,0 +1,39 @@
+// Portal behaviour on top of htmx and the DSFR. Served from our origin (CSP: no inline script).
+(function () {
+  "use strict";
+
+  function announce(message) {
+    var region = document.getElementById("portal-live-errors");
+    if (!region) return;
+    region.innerHTML = "";
+    var alert = document.createElement("div");
+    alert.className = "fr-alert fr-alert--error fr-alert--sm fr-mb-2w";
+    var text = document.createElement("p");
+    text.textContent = message;
+    alert.appendChild(text);
+    region.appendChild(alert);
+    region.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 401) {
+      announce("Votre session a expiré : reconnectez-vous. Ce que vous veniez de saisir n'a pas été enregistré.");
+    } else if (status === 403) {
+      announce("Vous n'avez plus accès à ce contenu (le partage a peut-être été retiré). Rechargez la page.");
+    } else if (status === 400) {
+      announce("Le formulaire a expiré. Rechargez la page puis recommencez.");
+    } else {
+      announce("La modification n'a pas pu être enregistrée (erreur " + status + "). Réessayez dans un instant.");
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    announce("Connexion perdue : vérifiez votre réseau puis réessayez. Rien n'a été enregistré.");
+  });
+
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById("portal-live-errors");
+    if (region) region.innerHTML = "";
+  });
+})();
