@@ -155,3 +155,14 @@ def test_users_table_is_reachable(app):
     from app.accounts.models import User
 
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_foreign_keys_are_enforced_on_every_database(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from app.tenancy.models import Structure
+
+    db.session.add(Structure(name="Orpheline", territory_id=999_999))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
