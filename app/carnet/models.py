@@ -176,7 +176,8 @@ class Beneficiary(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "beneficiary"
     __table_args__ = (
         Index("ix_beneficiary_identity", "territory_id", "last_name", "first_name", "birth_date"),
-        Index("ix_beneficiary_nir", "territory_id", "nir"),
+        # One person per NIR in a territory (NULLs are distinct): no duplicate even under a race.
+        Index("uq_beneficiary_territory_nir", "territory_id", "nir", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

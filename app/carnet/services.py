@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -283,7 +284,14 @@ def create_notebook(professional, territory, data: dict, structure=None) -> Note
     beneficiary = Beneficiary(**fields)
     notebook = Notebook(beneficiary=beneficiary)
     db.session.add(notebook)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Created by someone else between our check and our write (unique NIR per territory).
+        db.session.rollback()
+        raise DuplicateBeneficiary(
+            find_for_join(last_name="", first_name="", birth_date=None, nir=nir)[0], "nir"
+        ) from None
     _join(professional, notebook, structure, referent=True)
     _changed(professional, notebook, "notebook", "Carnet créé")
     db.session.commit()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.carnet.models import (
     Beneficiary,
@@ -142,6 +143,20 @@ def _record(notebook: Notebook, summary: str, now: datetime) -> None:
 
 
 def upsert_beneficiary(
+    data: dict, *, present: set[str], source: str, now: datetime | None = None
+) -> SyncResult:
+    """See `_upsert`; a concurrent write of the same person is a SyncConflict, not an error."""
+    try:
+        return _upsert(data, present=present, source=source, now=now)
+    except IntegrityError:
+        db.session.rollback()
+        raise SyncConflict(
+            "Une personne avec ce NIR vient d'être enregistrée dans le territoire : "
+            "renvoyez la demande pour la mettre à jour."
+        ) from None
+
+
+def _upsert(
     data: dict, *, present: set[str], source: str, now: datetime | None = None
 ) -> SyncResult:
     """Create the person and their notebook, or update the one found by `find_beneficiary`.

@@ -7,6 +7,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import distinct, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, SelectField
 from wtforms.fields import Label
@@ -277,7 +278,15 @@ def coordination_import():
     if form.confirm.data != "1":
         return _render_import(form, 200, result)
     if kind == imports.BENEFICIARIES:
-        count = imports.import_beneficiaries(_user(), result.records)
+        try:
+            count = imports.import_beneficiaries(_user(), result.records)
+        except IntegrityError:
+            db.session.rollback()
+            form.file.errors.append(
+                "Une des personnes du fichier vient d'être enregistrée par ailleurs : rien n'a été "
+                "importé. Vérifiez à nouveau le fichier."
+            )
+            return _render_import(form, 409)
         flash(
             f"{count} carnet{'s' if count > 1 else ''} créé{'s' if count > 1 else ''}. "
             "Désignez maintenant un référent pour chacun.",

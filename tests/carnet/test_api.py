@@ -518,3 +518,15 @@ def test_cli_refuses_a_territory_without_the_carnet_and_a_foreign_structure(app)
     )
     assert foreign.exit_code != 0
     assert db.session.scalar(select(func.count(ApiToken.id))) == 0
+
+
+def test_a_concurrent_api_creation_of_the_same_person_is_a_conflict(client, token, monkeypatch):
+    from app.carnet import sync
+
+    _, secret = token
+    NotebookFactory(beneficiary__nir="185077512345608")
+    monkeypatch.setattr(sync, "find_beneficiary", lambda **kwargs: None)
+    response = post(client, secret, {**PAYLOAD, "nir": "185077512345608"})
+    assert response.status_code == 409
+    assert "NIR" in response.json["detail"]
+    assert len(beneficiaries()) == 1
