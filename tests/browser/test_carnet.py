@@ -117,3 +117,53 @@ def test_an_htmx_change_refused_after_consent_is_revoked_says_so(people, live_se
     alert.wait_for()
     assert "Vous n'avez plus accès" in alert.inner_text()
     page.js_errors.clear()  # the 403 itself is expected here
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_coordinator_and_person_pages_pass_the_accessibility_basics(people, device):
+    from app.extensions import db
+    from tests.carnet.factories import NotebookFactory, add_barrier, add_member
+
+    coordinator = member(Role.COORDINATOR)
+    person = member(Role.BENEFICIARY)
+    professional = member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    notebook.beneficiary.user_id = person.id
+    db.session.commit()
+    add_member(notebook, professional, referent=True)
+    add_barrier(notebook, with_children=True)
+
+    page = people(device)
+    login_with_password(page, coordinator.email, PASSWORD)
+    for path, heading in [
+        ("/seine-saint-denis/carnet/coordination/", "Coordination du Carnet de bord"),
+        ("/seine-saint-denis/carnet/coordination/structures", None),
+        ("/seine-saint-denis/carnet/coordination/sans-referent", None),
+        ("/seine-saint-denis/carnet/coordination/import", None),
+        ("/seine-saint-denis/carnet/coordination/indicateurs", None),
+        ("/seine-saint-denis/carnet/coordination/suppressions", "Demandes de suppression"),
+        ("/seine-saint-denis/equipe/", None),
+    ]:
+        page.goto(path)
+        check_accessibility_basics(page)
+        if heading:
+            assert page.get_by_role("heading", level=1).inner_text() == heading
+
+    reader = people(device)
+    login_with_password(reader, person.email, PASSWORD)
+    for suffix in ("", "/acces", "/imprimer"):
+        reader.goto(f"/seine-saint-denis/carnet/carnets/{notebook.id}{suffix}")
+        check_accessibility_basics(reader)
+    reader.goto("/seine-saint-denis/carnet/questionnaire")
+    check_accessibility_basics(reader)
+
+    pro = people(device)
+    login_with_password(pro, professional.email, PASSWORD)
+    for path in (
+        "/seine-saint-denis/carnet/carnets",
+        "/seine-saint-denis/carnet/carnets/nouveau",
+        "/seine-saint-denis/carnet/rechercher",
+        f"/seine-saint-denis/carnet/carnets/{notebook.id}",
+    ):
+        pro.goto(path)
+        check_accessibility_basics(pro)
