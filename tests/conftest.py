@@ -113,15 +113,6 @@ def htmx_client(app):
 
 
 @pytest.fixture
-def territories():
-    from sqlalchemy import select
-
-    from app.tenancy.models import Territory
-
-    return {t.slug: t for t in db.session.scalars(select(Territory))}
-
-
-@pytest.fixture
 def login_as(client):
     """Log `user` in on the test client, through the real password login."""
 

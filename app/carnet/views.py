@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -82,9 +81,7 @@ def index():
         return redirect(url_for("carnet.notebooks"))
     if Role.BENEFICIARY in roles:
         return redirect(url_for("carnet.mine"))
-    if "carnet.coordination_home" in current_app.view_functions:
-        return redirect(url_for("carnet.coordination_home"))
-    abort(403)
+    return redirect(url_for("carnet.coordination_home"))
 
 
 @bp.get("/carnets")

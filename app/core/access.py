@@ -11,7 +11,6 @@ Inside a territory (`g.territory` set from the URL), a user without a membership
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -124,19 +123,3 @@ def check_request_access():
     if not (held & rule.roles):
         abort(403)
     return None
-
-
-def permission_required(check, *, lookup=None):
-    """Tighten a view with a named permission (from a domain's perms.py): 403 when it says no."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            subject = lookup(**kwargs) if lookup else None
-            if not check(current_user, subject):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

@@ -189,3 +189,50 @@ def test_emails_are_unique_whatever_their_case(client):
 
     assert user_by_email("KARIM@exemple.FR ").email == "karim@exemple.fr"
     assert db.session.scalar(select(User).where(User.email == "karim@exemple.fr")) is not None
+
+
+PROCESS = """
+import sys
+from app import create_app
+config = dict(TESTING=True, SECRET_KEY="s", SQLALCHEMY_DATABASE_URI=sys.argv[1], MAIL_OUTBOX_PATH=sys.argv[4],
+              RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", RATELIMIT_KEY_PREFIX=sys.argv[2],
+              WTF_CSRF_ENABLED=False, SESSION_COOKIE_SECURE=False)
+client = create_app(config).test_client()
+print(",".join(str(client.post("/connexion", data={"email": "cible@exemple.fr", "password": "x"}).status_code)
+               for _ in range(int(sys.argv[3]))))
+"""
+
+
+def test_rate_limits_are_shared_between_processes_through_redis(app, tmp_path):
+    """Two web processes sharing Redis see the same counters (the PaaS setting)."""
+    import subprocess
+    import sys
+    import uuid
+
+    import pytest
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-{uuid.uuid4().hex}"
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    def process(attempts: int) -> str:
+        args = [
+            sys.executable,
+            "-c",
+            PROCESS,
+            url,
+            prefix,
+            str(attempts),
+            str(tmp_path / "o.jsonl"),
+        ]
+        return subprocess.run(  # noqa: S603 (our own interpreter and script)
+            args, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert process(3) == "401,401,401"
+    assert process(3) == "401,401,429"  # the second process sees the first one's attempts
+    assert redis.Redis(host="127.0.0.1", port=6379).keys(f"*{prefix}*")
