@@ -60,6 +60,12 @@ def can_edit_notebook(user, notebook: Notebook, territory) -> bool:
     return access_level(user, notebook, territory) == Access.FULL
 
 
+def can_write_professional_notes(user, notebook: Notebook, territory) -> bool:
+    """Interview summaries and the shared diagnostic are written by the supporting
+    professionals (with consent) and read by the person."""
+    return not is_owner(user, notebook) and can_edit_notebook(user, notebook, territory)
+
+
 def can_see_barrier_detail(user, notebook: Notebook, barrier) -> bool:
     """A summary-only barrier shows its detail to the person and their referents only."""
     if barrier.visibility.value == "detail" or is_owner(user, notebook):

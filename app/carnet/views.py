@@ -391,8 +391,8 @@ def action_status(notebook_id: int, action_id: int):
 @bp.post("/carnets/<int:notebook_id>/entretiens")
 def add_interview(notebook_id: int):
     notebook, _ = load_notebook(notebook_id)
-    if perms.is_owner(_user(), notebook):
-        abort(403)  # summaries are written by the professionals, read by the person
+    if not perms.can_write_professional_notes(_user(), notebook, g.territory):
+        abort(403)
     form = forms.InterviewForm()
     if not form.validate():
         return _section(notebook, "interviews", 422, interview_form=form)
@@ -403,7 +403,7 @@ def add_interview(notebook_id: int):
 @bp.post("/carnets/<int:notebook_id>/diagnostic")
 def edit_diagnostic(notebook_id: int):
     notebook, _ = load_notebook(notebook_id)
-    if perms.is_owner(_user(), notebook):
+    if not perms.can_write_professional_notes(_user(), notebook, g.territory):
         abort(403)
     form = forms.DiagnosticForm()
     if not form.validate():
