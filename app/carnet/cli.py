@@ -24,8 +24,8 @@ def token():
 )
 def token_create(slug: str, name: str, structure_id: int | None):
     """Create a token; it is printed once, only its SHA-256 is stored."""
-    from app.accounts.models import hash_token, new_token
-    from app.carnet.models import ApiToken
+    from app.carnet import tokens
+    from app.core.scoping import bound_to
     from app.extensions import db
     from app.tenancy.models import Structure
     from app.tenancy.services import territory_by_slug
@@ -52,15 +52,8 @@ def token_create(slug: str, name: str, structure_id: int | None):
                 f"aucune structure n°{structure_id} dans le territoire {territory.name}",
                 param_hint="--structure-id",
             )
-    secret = new_token()
-    row = ApiToken(
-        territory_id=territory.id,
-        name=name,
-        structure_id=structure_id,
-        token_hash=hash_token(secret),
-    )
-    db.session.add(row)
-    db.session.commit()
+    with bound_to(territory.id):
+        row, secret = tokens.issue(None, territory.id, name, structure_id)
     click.echo(f"Jeton n°{row.id} « {name} » créé pour {territory.name}.")
     click.echo("Copiez-le maintenant : il ne sera plus jamais affiché.")
     click.echo(secret)
@@ -70,8 +63,9 @@ def token_create(slug: str, name: str, structure_id: int | None):
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int):
     """Revoke a token: its next request is refused (401)."""
+    from app.carnet import tokens
     from app.carnet.models import ApiToken
-    from app.core.models import utcnow
+    from app.core.scoping import bound_to
     from app.extensions import db
 
     row = db.session.scalar(
@@ -79,11 +73,11 @@ def token_revoke(token_id: int):
     )
     if row is None:
         raise click.ClickException(f"Aucun jeton n°{token_id}.")
-    if row.revoked_at is not None:
+    with bound_to(row.territory_id):
+        revoked = tokens.revoke(None, row)
+    if not revoked:
         click.echo(f"Le jeton n°{token_id} « {row.name} » était déjà révoqué.")
         return
-    row.revoked_at = utcnow()
-    db.session.commit()
     click.echo(f"Jeton n°{token_id} « {row.name} » révoqué.")
 
 

@@ -9,19 +9,21 @@ from flask_wtf.file import FileField
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields import Label
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
 from app.carnet import bp, imports, services
+from app.carnet import tokens as carnet_tokens
 from app.carnet.models import Beneficiary, Notebook, NotebookMember
 from app.core import access
-from app.core.forms import BaseForm, choices, required
+from app.core.forms import BaseForm, choices, max_length, required
 from app.extensions import db
 from app.indicators import carnet as carnet_figures  # the module: it imports app.carnet
 from app.tenancy.models import Structure
+from app.tenancy.services import structures
 
 PAGE_SIZE = 50
 coordinator = access.roles(Role.COORDINATOR)
@@ -335,3 +337,62 @@ def coordination_erase(beneficiary_id: int):
     services.erase_person(_user(), beneficiary)
     flash(f"Les données de {name} ont été supprimées.", "success")
     return redirect(url_for("carnet.coordination_deletions"), 303)
+
+
+# API tokens
+
+
+class TokenForm(BaseForm):
+    name = StringField(
+        "Nom du système d'information ou de la structure",
+        validators=[required(), max_length(120)],
+    )
+    structure_id = SelectField("Structure (facultatif)", validators=[Optional()])
+
+    def fill(self):
+        self.structure_id.choices = choices(
+            [("", "— Aucune : identité et contacts seulement —")]
+            + [(str(s.id), s.name) for s in structures()]
+        )
+        return self
+
+
+def _render_tokens(form, status=200, secret=None, created=None):
+    return render_template(
+        "carnet/coordination/tokens.html",
+        form=form,
+        tokens=carnet_tokens.tokens(),
+        secret=secret,
+        created=created,
+    ), status
+
+
+@bp.route("/coordination/jetons", methods=["GET", "POST"])
+@coordinator
+def coordination_tokens():
+    form = TokenForm().fill()
+    if request.method == "GET":
+        return _render_tokens(form)
+    if not form.validate():
+        return _render_tokens(form, 422)
+    row, secret = carnet_tokens.issue(
+        _user(),
+        g.territory.id,
+        form.name.data,
+        int(form.structure_id.data) if form.structure_id.data else None,
+    )
+    # The secret is rendered once, in this response only (never flashed into the session cookie).
+    return _render_tokens(TokenForm(formdata=None).fill(), 201, secret=secret, created=row)
+
+
+@bp.post("/coordination/jetons/<int:token_id>/revoquer")
+@coordinator
+def coordination_revoke_token(token_id: int):
+    row = next((t for t in carnet_tokens.tokens() if t.id == token_id), None)
+    if row is None:
+        abort(404)
+    carnet_tokens.revoke(_user(), row)
+    flash(
+        f"Le jeton « {row.name} » est révoqué : ses prochaines requêtes seront refusées.", "success"
+    )
+    return redirect(url_for("carnet.coordination_tokens"), 303)

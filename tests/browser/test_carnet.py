@@ -142,6 +142,7 @@ def test_coordinator_and_person_pages_pass_the_accessibility_basics(people, devi
         ("/seine-saint-denis/carnet/coordination/import", None),
         ("/seine-saint-denis/carnet/coordination/indicateurs", None),
         ("/seine-saint-denis/carnet/coordination/suppressions", "Demandes de suppression"),
+        ("/seine-saint-denis/carnet/coordination/jetons", "Jetons d'API"),
         ("/seine-saint-denis/equipe/", None),
     ]:
         page.goto(path)

@@ -508,3 +508,41 @@ def test_a_coordinator_erases_a_person_who_asked_for_deletion(client, login_as):
         "/connexion", data={"email": person.email, "password": "Mot-de-passe-de-test-1"}
     )
     assert refused.status_code == 401
+
+
+def test_coordinators_issue_and_revoke_api_tokens(client, login_as):
+    from app.accounts.models import hash_token
+    from app.carnet.models import ApiToken
+
+    structure = StructureFactory(name="France Travail — Bobigny")
+    login_as(member(Role.COORDINATOR))
+    refused = client.post("/seine-saint-denis/carnet/coordination/jetons", data={"name": ""})
+    assert refused.status_code == 422 and "Ce champ est obligatoire." in refused.text
+    created = client.post(
+        "/seine-saint-denis/carnet/coordination/jetons",
+        data={"name": "SI France Travail", "structure_id": str(structure.id)},
+    )
+    assert created.status_code == 201
+    secret = created.text.split('<code class="portal-secret">', 1)[1].split("</code>", 1)[0]
+    row = db.session.scalar(select(ApiToken))
+    assert row.token_hash == hash_token(secret) and secret not in row.token_hash
+    assert (
+        row.structure_id == structure.id and row.territory_id == territory("seine-saint-denis").id
+    )
+    assert secret not in client.get("/seine-saint-denis/carnet/coordination/jetons").text
+
+    api = client.get(
+        "/api/v1/carnet/notebooks/999999", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert api.status_code == 404  # authenticated, the notebook does not exist
+    client.post(f"/seine-saint-denis/carnet/coordination/jetons/{row.id}/revoquer")
+    api = client.get(
+        "/api/v1/carnet/notebooks/999999", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert api.status_code == 401
+
+
+def test_professionals_cannot_issue_tokens(client, login_as):
+    login_as(member(Role.PROFESSIONAL))
+    response = client.post("/seine-saint-denis/carnet/coordination/jetons", data={"name": "x"})
+    assert response.status_code == 403

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.roles import Role
-from app.carnet.models import Appointment, Consent, ConsentStatus, Notebook, TimelineEvent
+from app.carnet.models import ApiToken, Appointment, Consent, ConsentStatus, Notebook, TimelineEvent
 from app.core.models import AuditEntry, utcnow
 from app.extensions import db
 from tests.carnet.factories import NotebookFactory, add_barrier, add_member
@@ -207,8 +207,11 @@ def foreign_ids():
     db.session.add(appointment)
     db.session.commit()
     notebook.beneficiary.deletion_requested_at = utcnow()
+    token = ApiToken(territory_id=notebook.territory_id, name="SI 44", token_hash="0" * 64)
+    db.session.add(token)
     db.session.commit()
     return {
+        "token_id": token.id,
         "beneficiary_id": notebook.beneficiary_id,
         "appointment_id": appointment.id,
         "notebook_id": notebook.id,
