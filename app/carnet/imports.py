@@ -35,6 +35,7 @@ from app.extensions import db
 from app.tenancy.models import Structure
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_EXPANDED_BYTES = 50 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
 
 BENEFICIARIES = "beneficiaries"
@@ -185,6 +186,14 @@ def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list]]:
         raise FileRefused(
             "Le fichier n'est pas un classeur XLSX valide : ouvrez-le dans votre tableur et "
             "enregistrez-le au format XLSX ou CSV."
+        )
+    # An XLSX is a zip: bound what it expands to, not only what was uploaded (zip bombs).
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        expanded = sum(member.file_size for member in archive.infolist())
+    if expanded > MAX_EXPANDED_BYTES:
+        raise FileRefused(
+            "Le classeur est trop volumineux une fois ouvert (plus de 50 Mo) : découpez-le ou "
+            "enregistrez-le au format CSV."
         )
     try:
         with warnings.catch_warnings():

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
+from app.carnet import services
 from app.carnet.models import Notebook
 from app.core import audit
 from app.core.scoping import bound_to
@@ -103,7 +104,8 @@ def archive_idle(now: datetime, *, dry_run: bool = False) -> list[int]:
 def delete_expired(now: datetime, *, dry_run: bool = False) -> list[int]:
     """Delete the notebooks archived beyond the legal delay, with their person; their ids.
 
-    The ORM cascades remove members, consents, barriers, objectives, actions, interviews,
+    The person's account loses its access here (deactivated if it has no other role). The ORM
+    cascades remove members, consents, barriers, objectives, actions, interviews,
     appointments and the history (SQLite does not enforce the foreign keys' ON DELETE CASCADE).
     The audit log keeps the entries (ids only, no personal data).
     """
@@ -117,11 +119,8 @@ def delete_expired(now: datetime, *, dry_run: bool = False) -> list[int]:
                 notebook.territory_id,
             )
             continue
-        beneficiary = notebook.beneficiary
-        db.session.delete(notebook)
-        if beneficiary is not None:
-            db.session.delete(beneficiary)
         _audit("deleted", notebook)
+        services.remove_person(notebook.beneficiary)
         current_app.logger.info(
             "carnet purge: notebook %s of territory %s deleted with its person",
             notebook.id,

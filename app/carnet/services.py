@@ -659,12 +659,7 @@ def deletion_requests() -> list[Beneficiary]:
 
 
 def erase_person(coordinator, beneficiary: Beneficiary) -> None:
-    """Delete the person's notebook and identity, and their access as a person in this territory.
-
-    The audit keeps who erased which record and when, without personal data.
-    """
-    from app.accounts.roles import Role
-
+    """Delete, at the person's request, their notebook, identity and access (audited)."""
     notebook = beneficiary.notebook
     audit.record(
         coordinator,
@@ -673,21 +668,31 @@ def erase_person(coordinator, beneficiary: Beneficiary) -> None:
         notebook.id if notebook else None,
         "suppression à la demande de la personne",
     )
+    remove_person(beneficiary)
+    db.session.commit()
+
+
+def remove_person(beneficiary: Beneficiary) -> None:
+    """Delete the person's notebook (with everything in it) and identity, and their access as a
+    person in this territory; an account left with no other role is deactivated. No commit.
+
+    The audit log keeps who did it and when, with ids only.
+    """
+    from app.accounts.roles import Role
+
+    notebook = beneficiary.notebook
     user = beneficiary.user
     if notebook is not None:
         db.session.delete(notebook)
     db.session.delete(beneficiary)
-    if user is not None:
-        for membership in list(user.memberships):
-            if (
-                membership.role == Role.BENEFICIARY
-                and membership.territory_id == beneficiary.territory_id
-            ):
-                db.session.delete(membership)
-        if all(
-            m.role == Role.BENEFICIARY and m.territory_id == beneficiary.territory_id
-            for m in user.memberships
+    if user is None:
+        return
+    for membership in list(user.memberships):
+        if (
+            membership.role == Role.BENEFICIARY
+            and membership.territory_id == beneficiary.territory_id
         ):
-            user.is_active = False
-            user.end_all_sessions()
-    db.session.commit()
+            user.memberships.remove(membership)
+    if not user.memberships:
+        user.is_active = False
+        user.end_all_sessions()

@@ -546,3 +546,22 @@ def test_professionals_cannot_issue_tokens(client, login_as):
     login_as(member(Role.PROFESSIONAL))
     response = client.post("/seine-saint-denis/carnet/coordination/jetons", data={"name": "x"})
     assert response.status_code == 403
+
+
+def test_an_xlsx_that_expands_beyond_50_mb_is_refused(client, login_as):
+    import zipfile
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 5 * 1024 * 1024
+    login_as(member(Role.COORDINATOR))
+    response = client.post(
+        "/seine-saint-denis/carnet/coordination/import",
+        data={"kind": "beneficiaries", "file": (io.BytesIO(bomb.getvalue()), "personnes.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "trop volumineux une fois ouvert" in html.unescape(response.text)
+    assert db.session.scalar(select(func.count(Beneficiary.id))) == 0

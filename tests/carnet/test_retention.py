@@ -122,3 +122,18 @@ def test_the_command_prints_a_french_summary(app, notebooks):
     assert done.exit_code == 0, done.output
     assert "2 carnets archivés, 1 carnet supprimé." in done.output
     assert state()[notebooks["idle"].id] is True
+
+
+def test_deleting_an_expired_notebook_ends_the_persons_access(app):
+    from app.accounts.models import User
+
+    person = member(Role.BENEFICIARY)
+    notebook = NotebookFactory()
+    notebook.beneficiary.user_id = person.id
+    notebook.archived_at = utcnow() - timedelta(days=1200)
+    db.session.commit()
+    result = retention.purge(utcnow())
+    assert notebook.id in result.deleted
+    db.session.expire_all()
+    account = db.session.get(User, person.id)
+    assert account.is_active is False and account.memberships == []
