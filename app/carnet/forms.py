@@ -244,6 +244,7 @@ class DecisionForm(BaseForm):
                 ("refuser", "Refuser"),
                 ("retirer", "Retirer"),
                 ("renouveler", "Renouveler"),
+                ("structure", "Toute la structure"),
             ]
         ),
         validators=[required()],

@@ -33,7 +33,13 @@ def has_valid_consent(user, notebook: Notebook, member=None) -> bool:
             continue
         if consent.user_id == user.id:
             return True
-        if member and consent.structure_id and consent.structure_id == member.structure_id:
+        # A consent to the whole structure (no professional named) covers its members.
+        if (
+            member
+            and consent.user_id is None
+            and consent.structure_id
+            and consent.structure_id == member.structure_id
+        ):
             return True
     return False
 

@@ -81,7 +81,8 @@ def _valid_consent_clause(user):
         or_(Consent.expires_at.is_(None), Consent.expires_at > now),
         or_(
             Consent.user_id == user.id,
-            and_(
+            and_(  # a consent to the whole structure covers its members
+                Consent.user_id.is_(None),
                 Consent.structure_id.is_not(None),
                 Consent.structure_id == NotebookMember.structure_id,
             ),
@@ -321,12 +322,63 @@ def _join(professional, notebook: Notebook, structure, referent: bool = False) -
     return consent
 
 
-def request_to_join(professional, notebook: Notebook, structure=None) -> Consent:
-    """The professional joins the notebook's supporters; the person is asked for consent."""
+def request_to_join(professional, notebook: Notebook, structure=None) -> Consent | None:
+    """The professional joins the notebook's supporters. The person is asked for consent, unless
+    they already share their notebook with the professional's whole structure."""
+    if structure is not None and _structure_consent(notebook, structure.id) is not None:
+        member = next((m for m in notebook.members if m.user_id == professional.id), None)
+        if member is None:
+            db.session.add(
+                NotebookMember(
+                    notebook=notebook, user_id=professional.id, structure_id=structure.id
+                )
+            )
+        else:
+            member.active, member.ended_at, member.structure_id = True, None, structure.id
+        _changed(
+            professional,
+            notebook,
+            "member",
+            f"{professional.full_name} ({structure.name}) rejoint le carnet",
+        )
+        db.session.commit()
+        return None
     consent = _join(professional, notebook, structure)
     _changed(
         professional, notebook, "member", f"{professional.full_name} demande à rejoindre le carnet"
     )
+    db.session.commit()
+    return consent
+
+
+def _structure_consent(notebook: Notebook, structure_id: int) -> Consent | None:
+    now = utcnow()
+    return next(
+        (
+            c
+            for c in notebook.consents
+            if c.structure_id == structure_id and c.user_id is None and c.is_valid(now)
+        ),
+        None,
+    )
+
+
+def grant_structure_consent(person, notebook: Notebook, structure) -> Consent:
+    """The person shares their notebook with every professional of `structure` who supports
+    them (each still joins the notebook; no further request is needed)."""
+    existing = _structure_consent(notebook, structure.id)
+    if existing is not None:
+        return existing
+    now = utcnow()
+    consent = Consent(
+        notebook=notebook,
+        structure_id=structure.id,
+        status=ConsentStatus.GRANTED,
+        decided_at=now,
+        expires_at=now + consent_duration(),
+    )
+    db.session.add(consent)
+    _changed(person, notebook, "consent", f"Partage accordé à toute la structure {structure.name}")
     db.session.commit()
     return consent
 

@@ -219,9 +219,15 @@ def join(notebook_id: int):
     if not perms.can_request_to_join(_user(), notebook, g.territory):
         flash("Votre demande est déjà en attente de la réponse de la personne.", "info")
     else:
-        services.request_to_join(
+        requested = services.request_to_join(
             _user(), notebook, services.professional_structure(_user(), g.territory)
         )
+        if requested is None:
+            flash(
+                "Vous avez rejoint le carnet : la personne le partage avec votre structure.",
+                "success",
+            )
+            return hx.redirect(url_for("carnet.notebook", notebook_id=notebook.id))
         flash("Demande envoyée : la personne doit donner son consentement.", "success")
     return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
 
@@ -476,6 +482,12 @@ def decide_consent(notebook_id: int, consent_id: int):
     if not form.validate():
         return _section(notebook, "sharing", 422)
     decision = form.decision.data
+    if decision == "structure":
+        if consent.structure is None:
+            abort(404)
+        services.grant_structure_consent(_user(), notebook, consent.structure)
+        flash(f"Partage accordé à toute la structure {consent.structure.name}.", "success")
+        return _section(notebook, "sharing")
     actions = {
         "accorder": services.grant_consent,
         "renouveler": services.renew_consent,

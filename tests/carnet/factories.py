@@ -70,6 +70,7 @@ def add_member(
             user_id=user.id,
             territory_id=notebook.territory_id,
             status=status,
+            structure_id=structure.id if structure else None,
             decided_at=utcnow() if consent else None,
             expires_at=utcnow() + timedelta(days=expires_in_days) if consent else None,
         )

@@ -272,3 +272,46 @@ def test_attempts_from_another_territory_do_not_reach_the_persons_log(client, ap
     assert outsider_client.get(f"/loire-atlantique/carnet/carnets/{notebook.id}").status_code == 404
     login_as(person)
     assert "Extérieur" not in client.get(f"{SSD}/carnets/{notebook.id}/acces").text
+
+
+def test_sharing_with_a_whole_structure_covers_its_professionals_until_withdrawn(
+    client, app, login_as
+):
+    from app.accounts.services import grant
+    from tests.factories import StructureFactory
+
+    mission_locale = StructureFactory(name="Mission locale de Bondy")
+    person, notebook = beneficiary_with_notebook()
+    first, second = UserFactory(roles=[]), UserFactory(roles=[])
+    for pro in (first, second):
+        grant(pro, territory("seine-saint-denis"), Role.PROFESSIONAL, mission_locale)
+    add_member(notebook, first, structure=mission_locale)
+
+    login_as(person)
+    consent = db.session.scalar(select(Consent).where(Consent.user_id == first.id))
+    page = client.get(f"{SSD}/carnets/{notebook.id}")
+    assert "Partager avec toute la structure" in page.text
+    shared = client.post(
+        f"{SSD}/carnets/{notebook.id}/partage/{consent.id}", data={"decision": "structure"}
+    )
+    assert shared.status_code == 303, shared.text[-3000:]
+    structure_consent = db.session.scalar(select(Consent).where(Consent.user_id.is_(None)))
+    assert structure_consent.structure_id == mission_locale.id and structure_consent.is_valid()
+
+    colleague = app.test_client()
+    colleague.post("/connexion", data={"email": second.email, "password": "Mot-de-passe-de-test-1"})
+    assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 403  # not a member yet
+    joined = colleague.post(f"{SSD}/carnets/{notebook.id}/rejoindre")
+    assert joined.headers["Location"].endswith(f"/carnets/{notebook.id}")
+    assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 200  # no new request needed
+    assert db.session.scalar(select(Consent).where(Consent.user_id == second.id)) is None
+
+    client.post(
+        f"{SSD}/carnets/{notebook.id}/partage/{structure_consent.id}", data={"decision": "retirer"}
+    )
+    assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 403
+    first_client = app.test_client()
+    first_client.post(
+        "/connexion", data={"email": first.email, "password": "Mot-de-passe-de-test-1"}
+    )
+    assert first_client.get(f"{SSD}/carnets/{notebook.id}").status_code == 200  # own consent stands
