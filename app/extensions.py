@@ -32,9 +32,16 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them."""
+def _sqlite_behaves_like_postgresql(dbapi_connection, connection_record):
+    """SQLite ignores foreign keys unless asked, and its lower() only folds ASCII (LEFÈVRE would
+    not match Lefèvre): per connection, enforce the keys and fold case as PostgreSQL does."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function(
+            "lower",
+            1,
+            lambda value: value.lower() if isinstance(value, str) else value,
+            deterministic=True,
+        )

@@ -373,3 +373,18 @@ def test_a_concurrent_creation_of_the_same_person_is_caught_by_the_database(
     assert response.status_code == 409
     assert "Cette personne a déjà un carnet" in response.text
     assert count(Notebook) == 1
+
+
+def test_duplicates_are_found_whatever_the_case_of_accented_letters(client, login_as):
+    NotebookFactory(
+        beneficiary__first_name="Élodie",
+        beneficiary__last_name="Lefèvre",
+        beneficiary__birth_date=date(1990, 4, 12),
+    )
+    login_as(member(Role.PROFESSIONAL))
+    response = client.post(
+        f"{SSD}/carnets/nouveau",
+        data={**IDENTITY, "first_name": "ÉLODIE", "last_name": "LEFÈVRE"},
+    )
+    assert response.status_code == 409
+    assert count(Notebook) == 1
