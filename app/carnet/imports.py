@@ -407,13 +407,7 @@ def check_beneficiaries(
     seen_nir: dict[str, int] = {}
     for line, row in table:
         errors: list[str] = []
-        last_name, first_name = _text(row, "nom"), _text(row, "prenom")
-        if not last_name:
-            errors.append("nom manquant")
-        if not first_name:
-            errors.append("prénom manquant")
-        _length(errors, last_name, 100, "nom")
-        _length(errors, first_name, 100, "prénom")
+        last_name, first_name = _names(row, errors)
         birth_date = None
         if row.get("date_naissance") in (None, ""):
             errors.append("date de naissance manquante")
@@ -502,18 +496,24 @@ def check_beneficiaries(
     return result
 
 
+def _names(row: dict, errors: list[str]) -> tuple[str, str]:
+    """The row's last and first names, both required, 100 characters at most."""
+    last_name, first_name = _text(row, "nom"), _text(row, "prenom")
+    if not last_name:
+        errors.append("nom manquant")
+    if not first_name:
+        errors.append("prénom manquant")
+    _length(errors, last_name, 100, "nom")
+    _length(errors, first_name, 100, "prénom")
+    return last_name, first_name
+
+
 def check_professionals(table: list[tuple[int, dict]]) -> CheckResult:
     result = CheckResult(rows=len(table))
     seen_email: dict[str, int] = {}
     for line, row in table:
         errors: list[str] = []
-        last_name, first_name = _text(row, "nom"), _text(row, "prenom")
-        if not last_name:
-            errors.append("nom manquant")
-        if not first_name:
-            errors.append("prénom manquant")
-        _length(errors, last_name, 100, "nom")
-        _length(errors, first_name, 100, "prénom")
+        last_name, first_name = _names(row, errors)
         email = _text(row, "courriel")
         if not email:
             errors.append("adresse électronique manquante")
