@@ -55,66 +55,14 @@ def load(app, notebooks: int, seed: int = 7) -> dict:
 
         pro_hash = generate_password_hash(PASSWORD, method="scrypt")
         users, memberships = [], []
-        pros_per_territory = max(10, notebooks // 100)
-        user_id = 0
-        pro_ids = {}
-        for t in territories:
-            pro_ids[t.id] = []
-            for _ in range(pros_per_territory):
-                user_id += 1
-                users.append(
-                    {
-                        "id": user_id,
-                        "email": f"pro{user_id}@bench.fr",
-                        "first_name": "Pro",
-                        "last_name": f"N{user_id}",
-                        "password_hash": pro_hash,
-                        "is_active": True,
-                        "session_token": f"t{user_id}",
-                        "created_at": now,
-                    }
-                )
-                memberships.append(
-                    {
-                        "user_id": user_id,
-                        "territory_id": t.id,
-                        "role": Role.PROFESSIONAL.value,
-                        "created_at": now,
-                    }
-                )
-                pro_ids[t.id].append(user_id)
-        user_id += 1
-        coordinator = user_id
-        users.append(
-            {
-                "id": user_id,
-                "email": "coordination@bench.fr",
-                "first_name": "Coord",
-                "last_name": "Ination",
-                "password_hash": pro_hash,
-                "is_active": True,
-                "session_token": f"t{user_id}",
-                "created_at": now,
-            }
-        )
-        memberships.append(
-            {
-                "user_id": user_id,
-                "territory_id": territories[0].id,
-                "role": Role.COORDINATOR.value,
-                "created_at": now,
-            }
-        )
-        beneficiaries, notebook_rows, members, consents, barriers, events = [], [], [], [], [], []
-        for i in range(1, notebooks + 1):
-            t = territories[i % len(territories)]
-            user_id += 1
+
+        def add_user(user_id, email, first_name, last_name, territory_id, role):
             users.append(
                 {
                     "id": user_id,
-                    "email": f"p{i}@bench.fr",
-                    "first_name": "Personne",
-                    "last_name": f"B{i}",
+                    "email": email,
+                    "first_name": first_name,
+                    "last_name": last_name,
                     "password_hash": pro_hash,
                     "is_active": True,
                     "session_token": f"t{user_id}",
@@ -124,11 +72,38 @@ def load(app, notebooks: int, seed: int = 7) -> dict:
             memberships.append(
                 {
                     "user_id": user_id,
-                    "territory_id": t.id,
-                    "role": Role.BENEFICIARY.value,
+                    "territory_id": territory_id,
+                    "role": role.value,
                     "created_at": now,
                 }
             )
+
+        pros_per_territory = max(10, notebooks // 100)
+        user_id = 0
+        pro_ids = {}
+        for t in territories:
+            pro_ids[t.id] = []
+            for _ in range(pros_per_territory):
+                user_id += 1
+                add_user(
+                    user_id, f"pro{user_id}@bench.fr", "Pro", f"N{user_id}", t.id, Role.PROFESSIONAL
+                )
+                pro_ids[t.id].append(user_id)
+        user_id += 1
+        coordinator = user_id
+        add_user(
+            user_id,
+            "coordination@bench.fr",
+            "Coord",
+            "Ination",
+            territories[0].id,
+            Role.COORDINATOR,
+        )
+        beneficiaries, notebook_rows, members, consents, barriers, events = [], [], [], [], [], []
+        for i in range(1, notebooks + 1):
+            t = territories[i % len(territories)]
+            user_id += 1
+            add_user(user_id, f"p{i}@bench.fr", "Personne", f"B{i}", t.id, Role.BENEFICIARY)
             beneficiaries.append(
                 {
                     "id": i,

@@ -194,11 +194,7 @@ def coordination_without_referent():
 @coordinator
 def coordination_set_referent(notebook_id: int):
     # Another territory's notebook is not found (tenant scoping): 404.
-    notebook = db.session.scalar(
-        select(Notebook)
-        .where(Notebook.id == notebook_id, Notebook.archived_at.is_(None))
-        .options(selectinload(Notebook.members), selectinload(Notebook.beneficiary))
-    )
+    notebook = services.notebook_or_none(notebook_id)
     if notebook is None:
         abort(404)
     raw = (request.form.get("member_id") or "").strip()

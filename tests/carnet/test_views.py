@@ -388,3 +388,27 @@ def test_duplicates_are_found_whatever_the_case_of_accented_letters(client, logi
     )
     assert response.status_code == 409
     assert count(Notebook) == 1
+
+
+def test_an_empty_objective_or_action_is_refused_next_to_its_field(htmx_client):
+    pro = member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    add_member(notebook, pro)
+    barrier = add_barrier(notebook, with_children=True)
+    objective_id = barrier.objectives[0].id
+    htmx_client.post("/connexion", data={"email": pro.email, "password": "Mot-de-passe-de-test-1"})
+    empty_objective = htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/freins/{barrier.id}/objectifs", data={"title": "  "}
+    )
+    assert empty_objective.status_code == 422
+    assert f'aria-describedby="objective-{barrier.id}-title-erreurs"' in empty_objective.text
+    assert "Ce champ ne peut pas être vide." in empty_objective.text
+    bad_action = htmx_client.post(
+        f"{SSD}/carnets/{notebook.id}/objectifs/{objective_id}/actions",
+        data={"title": "Atelier CV", "start_date": "pas une date"},
+    )
+    assert bad_action.status_code == 422
+    assert f'id="action-{objective_id}-start_date-erreurs"' in bad_action.text
+    from app.carnet.models import Action, Objective
+
+    assert count(Objective) == 1 and count(Action) == 1
