@@ -29,9 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app.core import bounds
     from app.core.assets import Assets
     from app.core.models import render_migration_item
 
+    bounds.init_app(app)  # before the blueprints: it replaces the <int:…> converter
     db.init_app(app)
     migrate.init_app(
         app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item

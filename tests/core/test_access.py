@@ -4,6 +4,7 @@ import re
 
 import pytest
 from flask import Blueprint
+from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.accounts.roles import Role
@@ -40,7 +41,7 @@ def concrete_url(rule) -> str:
     for name in rule.arguments:
         if name == "territory":
             values[name] = "seine-saint-denis"
-        elif rule._converters[name].__class__.__name__ == "IntegerConverter":
+        elif isinstance(rule._converters[name], IntegerConverter):
             values[name] = 1
         else:
             values[name] = "x"
