@@ -9,9 +9,10 @@ from werkzeug.routing import IntegerConverter
 from app import create_app
 from app.accounts.roles import Role
 from app.core import access
+from app.extensions import db
 from app.tenancy import territorial_blueprint
 from tests.conftest import PortalClient, portal_test_config
-from tests.factories import PASSWORD, UserFactory, member
+from tests.factories import PASSWORD, UserFactory, member, territory
 
 # Endpoints anyone may reach. Anything else must refuse an anonymous visitor.
 PUBLIC = {
@@ -148,24 +149,37 @@ def test_a_missing_right_inside_the_territory_is_a_403(client, login_as):
 
 
 def test_a_service_disabled_in_a_territory_is_a_404(app, tmp_path):
-    service_bp = territorial_blueprint("fake_dora", __name__, service="dora")
+    service_bp = territorial_blueprint("fake_service", __name__, service="fake")
 
     @service_bp.get("/")
     @access.authenticated
     def index():
-        return "dora ouvert"
+        return "service ouvert"
 
     client = app_with(app, service_bp, tmp_path).test_client()
     user = UserFactory(
         roles=[(Role.PROFESSIONAL, "ardennes"), (Role.PROFESSIONAL, "seine-saint-denis")]
     )
-    login(client, user)
-    assert client.get("/ardennes/dora/").text == "dora ouvert"
-    # Seine-Saint-Denis does not run DORA (reference data): the service is not there.
-    assert client.get("/seine-saint-denis/dora/").status_code == 404
-    # Nor do the Ardennes run the Carnet de bord.
-    assert client.get("/ardennes/carnet/carnets").status_code == 404
-    assert client.get("/seine-saint-denis/carnet/carnets").status_code == 200
+    ardennes = territory("ardennes")
+    ardennes.switch("fake", True)
+    db.session.commit()
+    try:
+        login(client, user)
+        assert client.get("/ardennes/fake/").text == "service ouvert"
+        # The database's switch is the one source of truth: no switch, no service.
+        assert client.get("/seine-saint-denis/fake/").status_code == 404
+        # The Ardennes do not run the Carnet de bord (reference data).
+        assert client.get("/ardennes/carnet/carnets").status_code == 404
+        assert client.get("/seine-saint-denis/carnet/carnets").status_code == 200
+        # Switched off, the service is hidden at the next request.
+        territory("ardennes").switch("fake", False)
+        db.session.commit()
+        assert client.get("/ardennes/fake/").status_code == 404
+    finally:
+        for row in list(territory("ardennes").services):
+            if row.service == "fake":
+                db.session.delete(row)
+        db.session.commit()
 
 
 def test_national_roles_are_checked_on_national_memberships(client, login_as):
