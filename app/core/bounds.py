@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import StopValidation
 
@@ -204,4 +204,14 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(refuse_nul)
     app.register_error_handler(
         RefusedInput, lambda error: render_error(error.code, error.title, error.description)
+    )
+    app.register_error_handler(SecurityError, untrusted_host)
+
+
+def untrusted_host(error):
+    """A Host header outside TRUSTED_HOSTS: no URL can be built, so no page is rendered."""
+    return (
+        "Requête invalide : hôte non reconnu.",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
     )

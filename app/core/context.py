@@ -10,7 +10,7 @@ from app.core import spaces
 def inject_template_context():
     territory = g.get("territory")
     context = {"current_territory": territory, "Role": Role}
-    if current_user.is_authenticated:
+    if getattr(current_user, "is_authenticated", False):  # None outside a request (mail)
         roles = current_user.roles_in(territory) if territory else frozenset()
         context.update(
             user_territories=current_user.territories,

@@ -42,6 +42,7 @@ def demo_clients(app, logins: list[dict]) -> dict[str, object]:
         if label in clients:
             continue
         client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{len(clients)}"
         log_in(client, login["email"])
         clients[label] = client
     return clients
