@@ -102,6 +102,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.carnet.cli import carnet_cli
+    from app.core import backup
     from app.core.cli import mail_cli, seed
     from app.tenancy.cli import territory_cli
 
@@ -109,3 +110,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(territory_cli)
     app.cli.add_command(carnet_cli)
+    backup.register(app)  # flask db backup / flask db restore
