@@ -30,9 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app.core import bounds
+    from app.core import logging as structured_logging
     from app.core.assets import Assets
     from app.core.models import render_migration_item
 
+    structured_logging.init_app(app)  # before db.init_app: SQL parameters stay out of logs
     bounds.init_app(app)  # before the blueprints: it replaces the <int:…> converter
     db.init_app(app)
     migrate.init_app(
