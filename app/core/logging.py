@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, has_request_context, request
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+PHONE = re.compile(r"(?<![\w+])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\w)")
 LONG_NUMBER = re.compile(r"(?<![\w])(?:[12](?:\s?[0-9AB]){12,14}|\d{11,})(?![\w])")
 SECRET_PATH = re.compile(r"^(/connexion/lien/|/invitations/)[^/?#]+")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")

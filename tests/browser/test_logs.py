@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.carnet.models import Beneficiary
 from app.extensions import db
-from tests.browser.conftest import ARGS, CHROMIUM, login_with_password
+from tests.browser.conftest import login_with_password
 from tests.core.battery import seed_demo
 
 pytestmark = pytest.mark.browser
@@ -82,38 +82,35 @@ def personal_data() -> set[str]:
     return {v for v in values if len(v) >= 4}
 
 
-def test_no_personal_data_in_gunicorn_logs_after_a_browser_journey(app, gunicorn):
-    from playwright.sync_api import sync_playwright
-
+def test_no_personal_data_in_gunicorn_logs_after_a_browser_journey(app, browser, gunicorn):
     base, folder = gunicorn
     logins = {login["role"]: login for login in reversed(seed_demo(app))}  # first territory
     professional, person = logins["professional"], logins["beneficiary"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_context(base_url=base, locale="fr-FR").new_page()
-        login_with_password(page, professional["email"], professional["password"])
-        territory = professional["territory"]
-        page.goto(f"/{territory}/carnet/carnets")
-        page.get_by_label("Rechercher (nom, prénom ou NIR)").fill("Moreau")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
-        page.get_by_role("link", name=re.compile("moreau", re.I)).first.click()
-        page.get_by_role("heading", level=1).wait_for()
-        page.goto("/connexion")  # a wrong password for the person, then a login link
-        page.context.clear_cookies()
-        page.goto("/connexion")
-        login_with_password(page, person["email"], "pas-le-bon-mot-de-passe")
-        page.locator("#lien-email").fill(person["email"])
-        page.get_by_role("button", name="Recevoir un lien de connexion").click()
-        page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-        with open(folder / "outbox.jsonl", encoding="utf-8") as f:
-            link = re.search(r"https?://\S+", json.loads(f.readlines()[-1])["body"]).group(0)
-        page.goto(link)
-        page.get_by_role("button", name="Continuer").click()
-        page.wait_for_load_state()
-        page.goto(f"/{person['territory']}/carnet/mon-carnet")
-        page.get_by_role("heading", name="Mon carnet de bord").wait_for()
-        browser.close()
+    context = browser.new_context(base_url=base, locale="fr-FR")
+    page = context.new_page()
+    login_with_password(page, professional["email"], professional["password"])
+    territory = professional["territory"]
+    page.goto(f"/{territory}/carnet/carnets")
+    page.get_by_label("Rechercher (nom, prénom ou NIR)").fill("Moreau")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.get_by_role("link", name=re.compile("moreau", re.I)).first.click()
+    page.get_by_role("heading", level=1).wait_for()
+    page.goto("/connexion")  # a wrong password for the person, then a login link
+    page.context.clear_cookies()
+    page.goto("/connexion")
+    login_with_password(page, person["email"], "pas-le-bon-mot-de-passe")
+    page.locator("#lien-email").fill(person["email"])
+    page.get_by_role("button", name="Recevoir un lien de connexion").click()
+    page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
+    with open(folder / "outbox.jsonl", encoding="utf-8") as f:
+        link = re.search(r"https?://\S+", json.loads(f.readlines()[-1])["body"]).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Continuer").click()
+    page.wait_for_load_state()
+    page.goto(f"/{person['territory']}/carnet/mon-carnet")
+    page.get_by_role("heading", name="Mon carnet de bord").wait_for()
+    context.close()
 
     time.sleep(0.5)  # the last access lines
     text = (folder / "gunicorn.log").read_text(encoding="utf-8")
@@ -125,5 +122,10 @@ def test_no_personal_data_in_gunicorn_logs_after_a_browser_journey(app, gunicorn
     assert any(e.get("user_id") and e.get("territory") for e in requests)
     assert any("<jeton>" in e["path"] for e in access)  # the login link's token is masked
     assert link.rsplit("/", 1)[1].split("?")[0] not in text
-    leaks = sorted(v for v in personal_data() if v.lower() in text.lower())
+    leaks = sorted(
+        f"{v}: …{text[m.start() - 60 : m.end() + 60]}…"
+        for v in personal_data()
+        for m in [re.search(rf"(?<!\w){re.escape(v)}(?!\w)", text, re.I)]
+        if m
+    )
     assert leaks == []
