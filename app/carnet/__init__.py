@@ -29,5 +29,6 @@ spaces.register(
         summary=_cards,
         description="Le carnet partagé entre la personne accompagnée et ses accompagnateurs.",
         order=10,
+        public_endpoints=("carnet_api.beneficiaries", "carnet_api.notebook"),
     )
 )

@@ -46,6 +46,9 @@ class Space:
     summary: Callable | None = None
     description: str = ""
     order: int = 100
+    # Endpoints open without a session (open data, token-guarded API): the access tests read
+    # this list instead of a hand-kept one.
+    public_endpoints: tuple[str, ...] = ()
     blueprints: tuple[Blueprint, ...] = field(init=False, default=())
 
     def __post_init__(self):
