@@ -94,7 +94,7 @@ def notebooks():
         page=page,
         page_size=PAGE_SIZE,
         survey_due=surveys.is_due(acting_user(), g.territory),
-        landing=queries.professional_landing(acting_user()),
+        landing=None if hx.is_htmx() else queries.professional_landing(acting_user()),
         PARIS=PARIS,
     )
     return hx.render(
