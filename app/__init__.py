@@ -101,9 +101,11 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.carnet.cli import carnet_cli
     from app.core.cli import mail_cli, seed
+    from app.dora.cli import dora_cli
     from app.tenancy.cli import territory_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(mail_cli)
     app.cli.add_command(territory_cli)
     app.cli.add_command(carnet_cli)
+    app.cli.add_command(dora_cli)

@@ -22,6 +22,8 @@ REFERENCE_TABLES = {
     "startup",
     "cost_centre",
     "alembic_version",
+    "dora_commune",
+    "dora_epci",
 }
 
 
@@ -66,11 +68,14 @@ class PortalClient(FlaskClient):
 def migrate_and_seed(app) -> None:
     from flask_migrate import upgrade
 
+    from app.dora.seed import load_communes
     from app.finance.seed import load_reference
     from app.tenancy.seed import load_territories
 
     with app.app_context():
         upgrade()
+        load_communes()
+        db.session.commit()
         load_territories()
         load_reference()
 

@@ -11,13 +11,18 @@ seed = AppGroup("seed", help="Charger les données de référence ou de démonst
 @seed.command("reference")
 def seed_reference():
     """Territories and the agreement's reference data (idempotent)."""
+    from app.dora.seed import load_communes
+    from app.extensions import db
     from app.finance.seed import load_reference
     from app.tenancy.seed import load_territories
 
     load_territories()
     load_reference()
+    load_communes()
+    db.session.commit()
     click.echo(
-        "Données de référence chargées : territoires, convention, startups, centres de coût."
+        "Données de référence chargées : territoires, convention, startups, centres de coût, "
+        "communes des territoires DORA."
     )
 
 
@@ -27,9 +32,13 @@ def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
     from app.accounts.seed import load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.dora.seed import load_demo_offer
+    from app.extensions import db
 
     logins = load_demo()
     load_demo_notebooks()
+    load_demo_offer()
+    db.session.commit()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

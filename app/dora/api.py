@@ -131,7 +131,9 @@ def _operation(operation_id: str, summary: str, page_schema: str) -> dict:
                 "200": {
                     "description": "Une page de résultats au format data·inclusion v1",
                     "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{page_schema}"}}
+                        "application/json": {
+                            "schema": {"$ref": f"#/components/schemas/{page_schema}"}
+                        }
                     },
                 },
                 "422": {

@@ -103,13 +103,17 @@ def check_url(value: str | None) -> str | None:
         return None
     value = str(value).strip()
     if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", value, re.IGNORECASE):
-        raise ValueError("L'adresse web doit commencer par https:// , par exemple https://exemple.fr.")
+        raise ValueError(
+            "L'adresse web doit commencer par https:// , par exemple https://exemple.fr."
+        )
     return value
 
 
 def split_codes(value) -> list[str]:
     """'44109, 44 ; France' → ['44109', '44', 'france']."""
-    parts = value if isinstance(value, list | tuple | set) else re.split(r"[\s,;|]+", str(value or ""))
+    parts = (
+        value if isinstance(value, list | tuple | set) else re.split(r"[\s,;|]+", str(value or ""))
+    )
     codes = []
     for part in parts:
         part = str(part).strip()
@@ -149,7 +153,9 @@ def check_values(values, enum_cls, label: str) -> list[str]:
 def check_publics(values) -> list[str]:
     values = check_values(values, Public, "Publics")
     if Public.TOUS_PUBLICS.value in values and len(values) > 1:
-        raise ValueError("Publics : « Tous publics » ne peut pas être choisi avec d'autres publics.")
+        raise ValueError(
+            "Publics : « Tous publics » ne peut pas être choisi avec d'autres publics."
+        )
     return values
 
 
@@ -159,11 +165,13 @@ def check_publics(values) -> list[str]:
 def thematique_choices():
     """Thematiques grouped by category in the label ("Mobilité — Préparer un permis")."""
     labels = {c.value: c.label for c in Categorie}
-    return [(t.value, f"{labels[category_of(t.value)]} — {t.label}") for t in Thematique]
+    return choices((t.value, f"{labels[category_of(t.value)]} — {t.label}") for t in Thematique)
 
 
-def enum_choices(enum_cls):
-    return [(m.value, m.label) for m in enum_cls]
+def enum_choices(enum_cls, empty: bool = False):
+    return choices(
+        ([("", "— Choisir —")] if empty else []) + [(m.value, m.label) for m in enum_cls]
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -186,23 +194,26 @@ def _wtf(check):
 class ProviderForm(BaseForm):
     name = StringField("Nom de la structure", validators=[required(), max_length(150)])
     kind = SelectField("Typologie", choices=choices(STRUCTURE_KINDS.items()))
-    siret = StringField(
-        "SIRET (facultatif)", validators=[Optional(), _wtf(check_siret)], filters=[str.strip]
-    )
+    siret = StringField("SIRET (facultatif)", validators=[Optional(), _wtf(check_siret)])
     short_description = TextAreaField(
         "Présentation résumée", validators=[required(), max_length(280)]
     )
-    description = TextAreaField("Présentation détaillée", validators=[Optional(), max_length(10000)])
+    description = TextAreaField(
+        "Présentation détaillée", validators=[Optional(), max_length(10000)]
+    )
     networks = MultiCheckboxField("Réseaux porteurs", choices=enum_choices(ReseauPorteur))
     address = StringField("Adresse", validators=[Optional(), max_length(250)])
-    address_complement = StringField("Complément d'adresse", validators=[Optional(), max_length(250)])
+    address_complement = StringField(
+        "Complément d'adresse", validators=[Optional(), max_length(250)]
+    )
     postal_code = StringField("Code postal", validators=[required(), _wtf(check_postal_code)])
     code_insee = SelectField("Commune", validators=[required()])
     phone = StringField("Téléphone", validators=[Optional(), _wtf(check_phone)])
     email = NormalizedEmailField("Adresse électronique", validators=email_validators(False))
     website = StringField("Site web", validators=[Optional(), _wtf(check_url)])
     opening_hours = StringField(
-        "Horaires d'accueil (format OpenStreetMap)", validators=[Optional(), _wtf(check_opening_hours)]
+        "Horaires d'accueil (format OpenStreetMap)",
+        validators=[Optional(), _wtf(check_opening_hours)],
     )
     accessibility_url = StringField(
         "Lien vers la fiche Accèslibre", validators=[Optional(), _wtf(check_url)]
@@ -214,20 +225,31 @@ class ServiceForm(BaseForm):
     summary = TextAreaField("Résumé", validators=[required(), max_length(280)])
     description = TextAreaField("Description", validators=[Optional(), max_length(10000)])
     thematiques = MultiCheckboxField("Thématiques", choices=thematique_choices())
-    type = SelectField("Type de service", choices=[("", "— Choisir —")] + enum_choices(TypeService))
-    fees = SelectField("Frais", choices=[("", "— Choisir —")] + enum_choices(Frais))
-    fees_details = TextAreaField("Précisions sur les frais", validators=[Optional(), max_length(2000)])
+    type = SelectField("Type de service", choices=enum_choices(TypeService, empty=True))
+    fees = SelectField("Frais", choices=enum_choices(Frais, empty=True))
+    fees_details = TextAreaField(
+        "Précisions sur les frais", validators=[Optional(), max_length(2000)]
+    )
     publics = MultiCheckboxField("Publics", choices=enum_choices(Public))
-    publics_details = TextAreaField("Précisions sur les publics", validators=[Optional(), max_length(2000)])
-    access_conditions = TextAreaField("Conditions d'accès", validators=[Optional(), max_length(2000)])
-    required_documents = TextAreaField("Justificatifs à fournir", validators=[Optional(), max_length(2000)])
+    publics_details = TextAreaField(
+        "Précisions sur les publics", validators=[Optional(), max_length(2000)]
+    )
+    access_conditions = TextAreaField(
+        "Conditions d'accès", validators=[Optional(), max_length(2000)]
+    )
+    required_documents = TextAreaField(
+        "Justificatifs à fournir", validators=[Optional(), max_length(2000)]
+    )
     reception_modes = MultiCheckboxField("Modes d'accueil", choices=enum_choices(ModeAccueil))
     address = StringField("Adresse du lieu d'accueil", validators=[Optional(), max_length(250)])
-    address_complement = StringField("Complément d'adresse", validators=[Optional(), max_length(250)])
+    address_complement = StringField(
+        "Complément d'adresse", validators=[Optional(), max_length(250)]
+    )
     postal_code = StringField("Code postal", validators=[Optional(), _wtf(check_postal_code)])
     code_insee = SelectField("Commune", validators=[Optional()])
     opening_hours = StringField(
-        "Horaires d'accueil (format OpenStreetMap)", validators=[Optional(), _wtf(check_opening_hours)]
+        "Horaires d'accueil (format OpenStreetMap)",
+        validators=[Optional(), _wtf(check_opening_hours)],
     )
     modes_for_professionals = MultiCheckboxField(
         "Comment les accompagnateurs mobilisent le service", choices=enum_choices(ModeMobilisation)
@@ -235,7 +257,9 @@ class ServiceForm(BaseForm):
     modes_for_people = MultiCheckboxField(
         "Comment les personnes mobilisent le service", choices=enum_choices(ModeMobilisation)
     )
-    mobilisation_link = StringField("Lien de mobilisation", validators=[Optional(), _wtf(check_url)])
+    mobilisation_link = StringField(
+        "Lien de mobilisation", validators=[Optional(), _wtf(check_url)]
+    )
     mobilisation_details = TextAreaField(
         "Précisions sur la mobilisation", validators=[Optional(), max_length(2000)]
     )
@@ -299,4 +323,3 @@ class InviteForm(BaseForm):
 
 class ImportForm(BaseForm):
     """The file itself is read in the view (FileField + size and format checks in imports.py)."""
-

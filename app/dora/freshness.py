@@ -12,9 +12,10 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.core import audit, scoping
+from app.core import audit, mail, scoping
 from app.core.models import utcnow
-from app.dora import mailing, queries
+from app.core.urls import external_url
+from app.dora import queries
 from app.dora.models import MemberStatus, Provider, ProviderMember, Service, ServiceStatus
 from app.extensions import db
 
@@ -25,7 +26,7 @@ REMIND_EVERY = timedelta(days=15)
 
 
 def confirm_unchanged(actor, service: Service, *, now: datetime | None = None) -> None:
-    """"Rien n'a changé": the sheet is confirmed as it is, fresh again for its frequency."""
+    """ "Rien n'a changé": the sheet is confirmed as it is, fresh again for its frequency."""
     service.mark_confirmed(now or utcnow())
     db.session.flush()
     audit.record(actor, "confirmed", "dora_service", service.id)
@@ -34,7 +35,7 @@ def confirm_unchanged(actor, service: Service, *, now: datetime | None = None) -
 def provider_is_out_of_date(provider: Provider, now: datetime | None = None) -> bool:
     """A provider with a published sheet past its update frequency sees a banner, and its
     sheets carry "à actualiser" and rank after fresh ones, until it refreshes them."""
-    return bool(queries.due_services(provider, now))
+    return queries.has_due_services(provider, now)
 
 
 # Signed links
@@ -68,7 +69,9 @@ def read_refresh_token(token: str) -> tuple[int, list[int]]:
     return int(data["p"]), [int(i) for i in data["s"]]
 
 
-def services_for_link(provider_id: int, service_ids: list[int]) -> tuple[Provider | None, list[Service]]:
+def services_for_link(
+    provider_id: int, service_ids: list[int]
+) -> tuple[Provider | None, list[Service]]:
     """The provider and those of the linked sheets still published (in the bound territory)."""
     provider = db.session.get(Provider, provider_id)
     if provider is None or provider.territory_id != scoping.current_territory_id():
@@ -125,15 +128,18 @@ def remind(territory, *, now: datetime | None = None) -> list[tuple[Provider, in
         if not recipients:
             continue
         services = queries.due_services(provider, now)
-        link = mailing.absolute_url(
+        link = external_url(
             "dora.refresh_link", token=refresh_token(provider, services), territory=territory.slug
         )
         body = render_template(
-            "dora/mail/reminder.txt", provider=provider, services=services, link=link,
-            dashboard=mailing.absolute_url("dora.provider", slug=provider.slug, territory=territory.slug),
+            "dora/mail/reminder.txt",
+            provider=provider,
+            services=services,
+            link=link,
+            dashboard=external_url("dora.provider", slug=provider.slug, territory=territory.slug),
         )
         for email in recipients:
-            mailing.send_later(email, f"DORA — {len(services)} fiche(s) à actualiser", body)
+            mail.queue(email, f"DORA — {len(services)} fiche(s) à actualiser", body)
         provider.last_reminded_at = now
         audit.record(None, "reminded", "dora_provider", provider.id, ", ".join(recipients))
         sent.append((provider, len(services)))

@@ -121,7 +121,9 @@ def _key(text) -> str:
 
 def _decode(content: bytes) -> str:
     if b"\x00" in content:
-        raise FileRefused("Le fichier n'est pas un fichier texte lisible : enregistrez-le en CSV (UTF-8) ou XLSX.")
+        raise FileRefused(
+            "Le fichier n'est pas un fichier texte lisible : enregistrez-le en CSV (UTF-8) ou XLSX."
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -133,27 +135,39 @@ def _decode(content: bytes) -> str:
 def _csv_table(content: bytes) -> list[tuple[int, list]]:
     text = _decode(content)
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") >= first.count(",") else ",")
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=";" if first.count(";") >= first.count(",") else ",",
+    )
     try:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as error:
-        raise FileRefused(f"Le fichier CSV est mal formé (ligne {reader.line_num}) : vérifiez les guillemets.") from error
+        raise FileRefused(
+            f"Le fichier CSV est mal formé (ligne {reader.line_num}) : vérifiez les guillemets."
+        ) from error
 
 
 def _xlsx_table(content: bytes) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
-    refused = FileRefused("Le fichier n'est pas un classeur XLSX valide : enregistrez-le en XLSX ou CSV.")
+    refused = FileRefused(
+        "Le fichier n'est pas un classeur XLSX valide : enregistrez-le en XLSX ou CSV."
+    )
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise refused
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         if sum(m.file_size for m in archive.infolist()) > MAX_EXPANDED_BYTES:
-            raise FileRefused("Le classeur dépasse 50 Mo une fois ouvert : découpez-le ou enregistrez-le en CSV.")
+            raise FileRefused(
+                "Le classeur dépasse 50 Mo une fois ouvert : découpez-le ou enregistrez-le en CSV."
+            )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            rows = [(n, list(v)) for n, v in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1)]
+            rows = [
+                (n, list(v))
+                for n, v in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1)
+            ]
             workbook.close()
     except Exception as error:  # openpyxl raises many kinds on damaged files
         raise refused from error
@@ -183,11 +197,16 @@ def table_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
                 if missing:
                     raise FileRefused(
                         "La première ligne doit nommer les colonnes ; colonne manquante : "
-                        + ", ".join(missing) + ". Colonnes possibles : " + ", ".join(COLUMNS) + "."
+                        + ", ".join(missing)
+                        + ". Colonnes possibles : "
+                        + ", ".join(COLUMNS)
+                        + "."
                     )
             continue
         if any(cells):
-            rows.append((number, {h: c for h, c in zip(header, cells, strict=False) if h in COLUMNS}))
+            rows.append(
+                (number, {h: c for h, c in zip(header, cells, strict=False) if h in COLUMNS})
+            )
     if header is None:
         raise FileRefused("Le fichier est vide.")
     return rows
@@ -198,7 +217,9 @@ def _list(value: str) -> list[str]:
 
 
 YES = {"oui", "o", "yes", "vrai", "true", "1", "x"}
-KIND_LABELS = {_key(label): key for key, label in STRUCTURE_KINDS.items()} | {k: k for k in STRUCTURE_KINDS}
+KIND_LABELS = {_key(label): key for key, label in STRUCTURE_KINDS.items()} | {
+    k: k for k in STRUCTURE_KINDS
+}
 
 
 def _checked(errors: list, label: str, check: Callable, value):
@@ -222,15 +243,29 @@ def _structure_from_row(row: dict, errors: list) -> dict:
         errors.append("Nom de la structure : obligatoire (3 caractères au moins).")
     kind = _key(data["kind"]) if data["kind"] else "autre"
     if kind not in KIND_LABELS:
-        errors.append(f"Typologie : valeur inconnue « {data['kind']} » (valeurs : {', '.join(STRUCTURE_KINDS)}).")
+        errors.append(
+            f"Typologie : valeur inconnue « {data['kind']} » (valeurs : {', '.join(STRUCTURE_KINDS)})."
+        )
     data["kind"] = KIND_LABELS.get(kind, "autre")
     data["siret"] = _checked(errors, "SIRET", forms.check_siret, data["siret"])
     data["phone"] = _checked(errors, "Téléphone de la structure", forms.check_phone, data["phone"])
     data["email"] = _checked(errors, "Courriel de la structure", forms.check_email, data["email"])
-    data["postal_code"] = _checked(errors, "Code postal de la structure", forms.check_postal_code, data["postal_code"])
+    data["postal_code"] = _checked(
+        errors, "Code postal de la structure", forms.check_postal_code, data["postal_code"]
+    )
     data["website"] = _checked(errors, "Site web", forms.check_url, data["website"])
-    data["opening_hours"] = _checked(errors, "Horaires de la structure", forms.check_opening_hours, data["opening_hours"])
-    data["networks"] = _checked(errors, "Réseaux porteurs", lambda v: forms.check_values(_list(v), ReseauPorteur, "Réseaux porteurs"), data["networks"]) or []
+    data["opening_hours"] = _checked(
+        errors, "Horaires de la structure", forms.check_opening_hours, data["opening_hours"]
+    )
+    data["networks"] = (
+        _checked(
+            errors,
+            "Réseaux porteurs",
+            lambda v: forms.check_values(_list(v), ReseauPorteur, "Réseaux porteurs"),
+            data["networks"],
+        )
+        or []
+    )
     data["code_insee"] = _commune(errors, data["code_insee"], "Commune de la structure")
     return data
 
@@ -250,23 +285,54 @@ def _service_from_row(row: dict, errors: list, known_codes: set) -> tuple[dict, 
         errors.append("Nom du service : 3 caractères au moins.")
     if len(data["summary"]) > 280:
         errors.append("Résumé : 280 caractères au plus.")
-    data["thematiques"] = _checked(errors, "Thématiques", lambda v: forms.check_values(_list(v), Thematique, "Thématiques"), data["thematiques"]) or []
+    data["thematiques"] = (
+        _checked(
+            errors,
+            "Thématiques",
+            lambda v: forms.check_values(_list(v), Thematique, "Thématiques"),
+            data["thematiques"],
+        )
+        or []
+    )
     data["type"] = _enum_one(errors, data["type"], TypeService, "Type")
     data["fees"] = _enum_one(errors, data["fees"], Frais, "Frais")
-    data["publics"] = _checked(errors, "Publics", lambda v: forms.check_publics(_list(v)), data["publics"]) or []
+    data["publics"] = (
+        _checked(errors, "Publics", lambda v: forms.check_publics(_list(v)), data["publics"]) or []
+    )
     for name, label, enum_cls in (
         ("reception_modes", "Modes d'accueil", ModeAccueil),
         ("modes_for_professionals", "Modes de mobilisation (professionnels)", ModeMobilisation),
         ("modes_for_people", "Modes de mobilisation (personnes)", ModeMobilisation),
     ):
-        data[name] = _checked(errors, label, lambda v, e=enum_cls, lab=label: forms.check_values(_list(v), e, lab), data[name]) or []
-    data["postal_code"] = _checked(errors, "Code postal du service", forms.check_postal_code, data["postal_code"])
+        data[name] = (
+            _checked(
+                errors,
+                label,
+                lambda v, e=enum_cls, lab=label: forms.check_values(_list(v), e, lab),
+                data[name],
+            )
+            or []
+        )
+    data["postal_code"] = _checked(
+        errors, "Code postal du service", forms.check_postal_code, data["postal_code"]
+    )
     data["code_insee"] = _commune(errors, data["code_insee"], "Commune du service")
-    data["mobilisation_link"] = _checked(errors, "Lien de mobilisation", forms.check_url, data["mobilisation_link"])
-    data["contact_phone"] = _checked(errors, "Téléphone du contact", forms.check_phone, data["contact_phone"])
-    data["contact_email"] = _checked(errors, "Courriel du contact", forms.check_email, data["contact_email"])
+    data["mobilisation_link"] = _checked(
+        errors, "Lien de mobilisation", forms.check_url, data["mobilisation_link"]
+    )
+    data["contact_phone"] = _checked(
+        errors, "Téléphone du contact", forms.check_phone, data["contact_phone"]
+    )
+    data["contact_email"] = _checked(
+        errors, "Courriel du contact", forms.check_email, data["contact_email"]
+    )
     data["contact_public"] = (data["contact_public"] or "").strip().lower() in YES
-    data["zone"] = _checked(errors, "Zone d'éligibilité", lambda v: forms.check_zone(v, known_codes), data["zone"]) or []
+    data["zone"] = (
+        _checked(
+            errors, "Zone d'éligibilité", lambda v: forms.check_zone(v, known_codes), data["zone"]
+        )
+        or []
+    )
     status = _key(data.pop("status"))
     if status not in ("", "brouillon", "publiee", "publie"):
         errors.append(f"Statut : valeur inconnue « {status} » (brouillon ou publiée).")
@@ -326,7 +392,9 @@ def check_json(content: bytes) -> Plan:
     except json.JSONDecodeError as error:
         raise FileRefused(f"Le fichier JSON est mal formé (ligne {error.lineno}).") from error
     if not isinstance(document, dict) or not isinstance(document.get("structures"), list):
-        raise FileRefused('Le fichier JSON doit contenir un objet {"structures": [...], "services": [...]} au format data·inclusion v1.')
+        raise FileRefused(
+            'Le fichier JSON doit contenir un objet {"structures": [...], "services": [...]} au format data·inclusion v1.'
+        )
     known_codes = queries.all_zone_codes()
     plan = Plan(rows=len(document["structures"]) + len(document.get("services") or []))
     keys = {}
@@ -339,16 +407,30 @@ def check_json(content: bytes) -> Plan:
             continue
         errors: list[str] = []
         data = {
-            "source_id": model.id, "siret": _checked(errors, "SIRET", forms.check_siret, model.siret),
-            "name": model.nom, "kind": "autre", "short_description": (model.description or "")[:280],
-            "description": model.description or "", "networks": sorted(r.value for r in model.reseaux_porteurs or []),
-            "address": model.adresse, "postal_code": model.code_postal,
-            "code_insee": _commune(errors, model.code_insee, "Commune") if model.code_insee else None,
+            "source_id": model.id,
+            "siret": _checked(errors, "SIRET", forms.check_siret, model.siret),
+            "name": model.nom,
+            "kind": "autre",
+            "short_description": (model.description or "")[:280],
+            "description": model.description or "",
+            "networks": sorted(r.value for r in model.reseaux_porteurs or []),
+            "address": model.adresse,
+            "postal_code": model.code_postal,
+            "code_insee": _commune(errors, model.code_insee, "Commune")
+            if model.code_insee
+            else None,
             "phone": _checked(errors, "Téléphone", forms.check_phone, model.telephone),
-            "email": model.courriel, "website": str(model.site_web) if model.site_web else None,
-            "opening_hours": _checked(errors, "Horaires", forms.check_opening_hours, model.horaires_accueil),
-            "accessibility_url": str(model.accessibilite_lieu) if model.accessibilite_lieu else None,
-            "latitude": model.latitude, "longitude": model.longitude, "source": model.source,
+            "email": model.courriel,
+            "website": str(model.site_web) if model.site_web else None,
+            "opening_hours": _checked(
+                errors, "Horaires", forms.check_opening_hours, model.horaires_accueil
+            ),
+            "accessibility_url": str(model.accessibilite_lieu)
+            if model.accessibilite_lieu
+            else None,
+            "latitude": model.latitude,
+            "longitude": model.longitude,
+            "source": model.source,
         }
         if errors:
             plan.errors.append((where, " ; ".join(errors)))
@@ -368,26 +450,44 @@ def check_json(content: bytes) -> Plan:
         modes = sorted(m.value for m in model.modes_mobilisation or [])
         by = {p.value for p in model.mobilisable_par or []}
         data = {
-            "source_id": model.id, "source": model.source, "name": model.nom,
-            "summary": model.description[:280], "description": model.description,
+            "source_id": model.id,
+            "source": model.source,
+            "name": model.nom,
+            "summary": model.description[:280],
+            "description": model.description,
             "type": model.type.value if model.type else None,
             "thematiques": sorted(t.value for t in model.thematiques or []),
-            "fees": model.frais.value if model.frais else None, "fees_details": model.frais_precisions or "",
-            "publics": sorted(p.value for p in model.publics or []), "publics_details": model.publics_precisions or "",
+            "fees": model.frais.value if model.frais else None,
+            "fees_details": model.frais_precisions or "",
+            "publics": sorted(p.value for p in model.publics or []),
+            "publics_details": model.publics_precisions or "",
             "access_conditions": model.conditions_acces or "",
             "reception_modes": sorted(m.value for m in model.modes_accueil or []),
-            "address": model.adresse, "postal_code": model.code_postal,
-            "code_insee": _commune(errors, model.code_insee, "Commune") if model.code_insee else None,
-            "latitude": model.latitude, "longitude": model.longitude,
+            "address": model.adresse,
+            "postal_code": model.code_postal,
+            "code_insee": _commune(errors, model.code_insee, "Commune")
+            if model.code_insee
+            else None,
+            "latitude": model.latitude,
+            "longitude": model.longitude,
             "contact_name": model.contact_nom_prenom,
             "contact_phone": _checked(errors, "Téléphone", forms.check_phone, model.telephone),
-            "contact_email": model.courriel, "contact_public": True,
-            "zone": _checked(errors, "Zone d'éligibilité", lambda v: forms.check_zone(v, known_codes), model.zone_eligibilite or []) or [],
+            "contact_email": model.courriel,
+            "contact_public": True,
+            "zone": _checked(
+                errors,
+                "Zone d'éligibilité",
+                lambda v: forms.check_zone(v, known_codes),
+                model.zone_eligibilite or [],
+            )
+            or [],
             "modes_for_professionals": modes if "professionnels" in by or not by else [],
             "modes_for_people": modes if "usagers" in by else [],
             "mobilisation_link": str(model.lien_mobilisation) if model.lien_mobilisation else None,
             "mobilisation_details": model.mobilisation_precisions or "",
-            "opening_hours": _checked(errors, "Horaires", forms.check_opening_hours, model.horaires_accueil),
+            "opening_hours": _checked(
+                errors, "Horaires", forms.check_opening_hours, model.horaires_accueil
+            ),
         }
         if errors:
             plan.errors.append((where, " ; ".join(errors)))
@@ -421,21 +521,27 @@ def count_rows(filename: str, content: bytes) -> int:
 def _provider_for(source: str, data: dict) -> Provider | None:
     if data.get("source_id"):
         provider = db.session.scalar(
-            select(Provider).where(Provider.source == source, Provider.source_id == data["source_id"])
+            select(Provider).where(
+                Provider.source == source, Provider.source_id == data["source_id"]
+            )
         )
         if provider is not None:
             return provider
     if data.get("siret"):
         structure = queries.structure_by_siret(data["siret"])
         if structure is not None:
-            return queries.provider_of_structure(structure.id) or structures.attach_provider(None, structure)
+            return queries.provider_of_structure(structure.id) or structures.attach_provider(
+                None, structure
+            )
     return None
 
 
 def _service_for(provider: Provider, data: dict) -> Service | None:
     if data.get("source_id"):
         return db.session.scalar(
-            select(Service).where(Service.source == data["source"], Service.source_id == data["source_id"])
+            select(Service).where(
+                Service.source == data["source"], Service.source_id == data["source_id"]
+            )
         )
     return db.session.scalar(
         select(Service).where(Service.provider_id == provider.id, Service.name == data["name"])
@@ -456,7 +562,9 @@ def run(job: ImportJob, actor, territory, *, commit: Callable[[], None] | None =
         job.status, job.error, job.finished_at = JobStatus.FAILED, str(refused), utcnow()
         return
     job.total = len(plan.structures) + len(plan.services)
-    job.report = [{"line": str(line), "kind": "refused", "message": message} for line, message in plan.errors]
+    job.report = [
+        {"line": str(line), "kind": "refused", "message": message} for line, message in plan.errors
+    ]
     if plan.errors or not plan.structures:
         if not plan.structures and not plan.errors:
             job.error = "Le fichier ne contient aucune structure."
@@ -473,10 +581,28 @@ def run(job: ImportJob, actor, territory, *, commit: Callable[[], None] | None =
                 outcome = "updated" if provider is not None else "created"
                 if not job.dry_run:
                     if provider is None:
-                        provider = structures.create_provider(actor, territory, _clean(data), source=data["source"], source_id=data["source_id"])
+                        provider = structures.create_provider(
+                            actor,
+                            territory,
+                            _clean(data),
+                            source=data["source"],
+                            source_id=data["source_id"],
+                        )
                     else:
-                        structures.update_provider(actor, provider, _clean(data, drop=("source", "source_id", "siret") if not data.get("siret") else ("source", "source_id")))
-                        provider.source, provider.source_id = data["source"], data["source_id"] or provider.source_id
+                        structures.update_provider(
+                            actor,
+                            provider,
+                            _clean(
+                                data,
+                                drop=("source", "source_id", "siret")
+                                if not data.get("siret")
+                                else ("source", "source_id"),
+                            ),
+                        )
+                        provider.source, provider.source_id = (
+                            data["source"],
+                            data["source_id"] or provider.source_id,
+                        )
                 providers[key] = provider
                 name = data["name"]
             else:
@@ -485,13 +611,25 @@ def run(job: ImportJob, actor, territory, *, commit: Callable[[], None] | None =
                 outcome = "updated" if service is not None else "created"
                 if not job.dry_run:
                     if service is None:
-                        service = sheets.create_service(actor, provider, _clean(data), source=data["source"], source_id=data["source_id"] or None)
+                        service = sheets.create_service(
+                            actor,
+                            provider,
+                            _clean(data),
+                            source=data["source"],
+                            source_id=data["source_id"] or None,
+                        )
                     else:
                         sheets.update_service(actor, service, _clean(data))
                     if publish and service.status != ServiceStatus.PUBLISHED:
                         sheets.publish(actor, service)
                 name = data["name"]
-            report.append({"line": str(line), "kind": outcome, "message": f"{'Structure' if kind == 'structure' else 'Fiche'} « {name} »"})
+            report.append(
+                {
+                    "line": str(line),
+                    "kind": outcome,
+                    "message": f"{'Structure' if kind == 'structure' else 'Fiche'} « {name} »",
+                }
+            )
             job.created += outcome == "created"
             job.updated += outcome == "updated"
             job.processed += 1

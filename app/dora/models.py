@@ -247,7 +247,7 @@ class ProviderMember(TerritoryScoped, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     provider: Mapped[Provider] = relationship()
-    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    user = relationship("User", foreign_keys=[user_id])
 
 
 class Service(TerritoryScoped, db.Model):
@@ -323,7 +323,9 @@ class Service(TerritoryScoped, db.Model):
         wanted = sorted(set(values or []))
         kept = [row for row in self.thematique_rows if row.thematique in wanted]
         have = {row.thematique for row in kept}
-        self.thematique_rows = kept + [ServiceThematique(thematique=t) for t in wanted if t not in have]
+        self.thematique_rows = kept + [
+            ServiceThematique(thematique=t) for t in wanted if t not in have
+        ]
 
     @property
     def zone(self) -> list[str]:
@@ -341,7 +343,7 @@ class Service(TerritoryScoped, db.Model):
         self.due_at = at + timedelta(days=self.update_frequency_days)
 
     def is_due(self, now: datetime | None = None) -> bool:
-        """"À actualiser": its update frequency has passed since it was last confirmed."""
+        """ "À actualiser": its update frequency has passed since it was last confirmed."""
         return self.due_at is not None and self.due_at <= (now or utcnow())
 
 

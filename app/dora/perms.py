@@ -48,8 +48,7 @@ def can_manage_members(user, provider: Provider) -> bool:
 def can_request_to_join(user, provider: Provider) -> bool:
     """A caseworker of the territory who is not (and has not asked to be) a member may ask."""
     return (
-        is_caseworker(user, provider.territory_id)
-        and queries.membership_of(user, provider) is None
+        is_caseworker(user, provider.territory_id) and queries.membership_of(user, provider) is None
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import g, has_request_context
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -39,13 +40,23 @@ def provider_of_structure(structure_id: int) -> Provider | None:
 
 
 def membership_of(user, provider: Provider) -> ProviderMember | None:
+    """The user's membership of the provider (read once per request: every rule asks it)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(ProviderMember).where(
-            ProviderMember.provider_id == provider.id, ProviderMember.user_id == user.id
+    cache = g.setdefault("_dora_memberships", {}) if has_request_context() else {}
+    key = (user.id, provider.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(ProviderMember).where(
+                ProviderMember.provider_id == provider.id, ProviderMember.user_id == user.id
+            )
         )
-    )
+    return cache[key]
+
+
+def forget_membership(user, provider: Provider) -> None:
+    if has_request_context():
+        g.get("_dora_memberships", {}).pop((user.id, provider.id), None)
 
 
 def active_membership(user, provider: Provider) -> ProviderMember | None:
@@ -92,6 +103,7 @@ def members_of(provider: Provider) -> list[ProviderMember]:
     return list(
         db.session.scalars(
             select(ProviderMember)
+            .options(selectinload(ProviderMember.user))
             .where(ProviderMember.provider_id == provider.id)
             .order_by(ProviderMember.status, ProviderMember.created_at)
         )
@@ -114,7 +126,7 @@ def join_requests_awaiting() -> list[ProviderMember]:
     return list(
         db.session.scalars(
             select(ProviderMember)
-            .options(selectinload(ProviderMember.provider))
+            .options(selectinload(ProviderMember.provider), selectinload(ProviderMember.user))
             .where(ProviderMember.status == MemberStatus.REQUESTED)
             .order_by(ProviderMember.created_at)
         )
@@ -126,7 +138,9 @@ def join_requests_awaiting() -> list[ProviderMember]:
 
 def service_by_public_id(public_id: str) -> Service | None:
     return db.session.scalar(
-        select(Service).options(selectinload(Service.provider)).where(Service.public_id == public_id)
+        select(Service)
+        .options(selectinload(Service.provider))
+        .where(Service.public_id == public_id)
     )
 
 
@@ -164,6 +178,20 @@ def due_services(provider: Provider, now: datetime | None = None) -> list[Servic
                 Service.due_at <= (now or utcnow()),
             )
             .order_by(Service.due_at, Service.id)
+        )
+    )
+
+
+def has_due_services(provider: Provider, now: datetime | None = None) -> bool:
+    return bool(
+        db.session.scalar(
+            select(Service.id)
+            .where(
+                Service.provider_id == provider.id,
+                Service.status == ServiceStatus.PUBLISHED,
+                Service.due_at <= (now or utcnow()),
+            )
+            .limit(1)
         )
     )
 
@@ -254,7 +282,9 @@ def open_services(
     stmt = (
         select(Service)
         .join(Service.provider)
-        .where(Service.status == ServiceStatus.PUBLISHED, Provider.moderation == Moderation.VALIDATED)
+        .where(
+            Service.status == ServiceStatus.PUBLISHED, Provider.moderation == Moderation.VALIDATED
+        )
         .options(selectinload(Service.provider))
         .execution_options(all_territories=True)
     )
@@ -354,3 +384,37 @@ def _without_content():
 def fresh_window(now: datetime | None = None, days: int = 15) -> datetime:
     return (now or utcnow()) - timedelta(days=days)
 
+
+def space_cards(user, territory) -> list:
+    """What needs the user now in DORA: sheets to refresh, requests to decide, providers to
+    moderate. A few aggregate queries, whatever the size of the offer."""
+    from flask import url_for
+
+    from app.core.scoping import bound_to
+    from app.core.spaces import Card
+    from app.dora import perms
+
+    cards = []
+    with bound_to(territory.id):
+        for provider in providers_of_member(user):
+            due = len(due_services(provider))
+            if due:
+                cards.append(
+                    Card(
+                        title=f"{provider.name} : fiches à actualiser",
+                        text="Confirmez en deux clics celles qui n'ont pas changé.",
+                        url=url_for("dora.provider", slug=provider.slug, territory=territory.slug),
+                        count=due,
+                    )
+                )
+        if perms.is_coordinator(user, territory.id):
+            waiting = len(providers_to_moderate()) + len(join_requests_awaiting())
+            if waiting:
+                cards.append(
+                    Card(
+                        title="DORA : structures et membres à valider",
+                        url=url_for("dora.coordination", territory=territory.slug),
+                        count=waiting,
+                    )
+                )
+    return cards

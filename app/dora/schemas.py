@@ -16,13 +16,19 @@ class OpenDataQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    departement: str | None = Field(None, description="Code du département, par exemple 44, 08 ou 974")
+    departement: str | None = Field(
+        None, description="Code du département, par exemple 44, 08 ou 974"
+    )
     thematique: str | None = Field(
         None, description="Thématique ou catégorie du référentiel data·inclusion (services)"
     )
-    modifie_depuis: date | None = Field(None, description="Modifiés ou confirmés depuis cette date (AAAA-MM-JJ)")
+    modifie_depuis: date | None = Field(
+        None, description="Modifiés ou confirmés depuis cette date (AAAA-MM-JJ)"
+    )
     page: int = Field(1, ge=1, description="Numéro de page, à partir de 1")
-    taille: int = Field(100, ge=1, le=1000, description="Nombre d'éléments par page (1 000 au plus)")
+    taille: int = Field(
+        100, ge=1, le=1000, description="Nombre d'éléments par page (1 000 au plus)"
+    )
 
     @field_validator("departement")
     @classmethod
@@ -110,14 +116,18 @@ def service_body(service, department: str, link: str | None) -> di.Service:
         phone, email, name = service.contact_phone, service.contact_email, service.contact_name
     else:
         phone, email, name = structure.phone, structure.email, None
-    modes = list(dict.fromkeys((service.modes_for_professionals or []) + (service.modes_for_people or [])))
+    modes = list(
+        dict.fromkeys((service.modes_for_professionals or []) + (service.modes_for_people or []))
+    )
     by = ([di.PersonneMobilisatrice.PROFESSIONNELS] if service.modes_for_professionals else []) + (
         [di.PersonneMobilisatrice.USAGERS] if service.modes_for_people else []
     )
     conditions = "\n\n".join(
         part for part in (service.access_conditions, _documents(service.required_documents)) if part
     )
-    description = _text(service.description) or _text(service.summary) or f"{service.name} — {structure.name}"
+    description = (
+        _text(service.description) or _text(service.summary) or f"{service.name} — {structure.name}"
+    )
     return di.Service(
         source=SOURCE,
         structure_id=f"{SOURCE}--{provider.slug}",

@@ -106,8 +106,15 @@ def _apply(service: Service, data: dict) -> None:
         service.update_frequency_days = default_frequency(service.thematiques)
 
 
-def create_service(actor, provider: Provider, data: dict, *, now: datetime | None = None,
-                   source: str = "dora", source_id: str | None = None) -> Service:
+def create_service(
+    actor,
+    provider: Provider,
+    data: dict,
+    *,
+    now: datetime | None = None,
+    source: str = "dora",
+    source_id: str | None = None,
+) -> Service:
     """A new sheet of the provider, as a draft."""
     now = now or utcnow()
     service = Service(
@@ -120,7 +127,8 @@ def create_service(actor, provider: Provider, data: dict, *, now: datetime | Non
         source_id=source_id,
         update_frequency_days=None,
     )
-    _apply(service, data)
+    with db.session.no_autoflush:
+        _apply(service, data)
     service.mark_confirmed(now)
     db.session.add(service)
     db.session.flush()

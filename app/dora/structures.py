@@ -10,9 +10,10 @@ from flask import render_template
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.accounts.services import add_membership, normalize_email, user_by_email
-from app.core import audit
+from app.core import audit, mail
 from app.core.models import utcnow
-from app.dora import mailing, perms, queries
+from app.core.urls import external_url
+from app.dora import perms, queries
 from app.dora.models import MemberStatus, Moderation, Provider, ProviderMember
 from app.extensions import db
 from app.tenancy.models import Structure
@@ -59,10 +60,14 @@ def _apply(structure: Structure, provider: Provider, data: dict) -> None:
 
 
 def _empty(name: str):
-    return [] if name == "networks" else ("" if name in ("short_description", "description") else None)
+    return (
+        [] if name == "networks" else ("" if name in ("short_description", "description") else None)
+    )
 
 
-def create_provider(actor, territory, data: dict, *, source: str = "dora", source_id=None) -> Provider:
+def create_provider(
+    actor, territory, data: dict, *, source: str = "dora", source_id=None
+) -> Provider:
     """A new structure of the directory with its DORA profile; its creator becomes its first
     administrator, and it waits for a coordinator's moderation (a coordinator's own creations,
     made for the structure, are validated at once and have no member)."""
@@ -71,7 +76,9 @@ def create_provider(actor, territory, data: dict, *, source: str = "dora", sourc
         existing = queries.structure_by_siret(siret)
         if existing is not None:
             raise DuplicateSiret(queries.provider_of_structure(existing.id), existing)
-    structure = Structure(territory_id=territory.id, name=data["name"], kind=data.get("kind") or "autre")
+    structure = Structure(
+        territory_id=territory.id, name=data["name"], kind=data.get("kind") or "autre"
+    )
     provider = Provider(
         territory_id=territory.id,
         structure=structure,
@@ -79,7 +86,8 @@ def create_provider(actor, territory, data: dict, *, source: str = "dora", sourc
         source_id=source_id,
         networks=[],
     )
-    _apply(structure, provider, data)
+    with db.session.no_autoflush:
+        _apply(structure, provider, data)
     db.session.add_all([structure, provider])
     by_coordinator = perms.is_coordinator(actor, territory.id) if actor is not None else True
     provider.moderation = Moderation.VALIDATED if by_coordinator else Moderation.TO_MODERATE
@@ -137,6 +145,7 @@ def _add_member(provider, user, *, is_admin: bool, status: MemberStatus, by) -> 
     )
     db.session.add(member)
     db.session.flush()
+    queries.forget_membership(user, provider)
     return member
 
 
@@ -170,11 +179,14 @@ def accept_member(actor, member: ProviderMember) -> None:
 def refuse_member(actor, member: ProviderMember) -> None:
     """A refused request (or a removed member) leaves no trace but the audit entry."""
     audit.record(actor, "refused", "dora_provider_member", member.id, member.user.email)
+    queries.forget_membership(member.user, member.provider)
     db.session.delete(member)
     db.session.flush()
 
 
-def invite_member(actor, provider: Provider, *, email: str, first_name: str, last_name: str, is_admin: bool) -> ProviderMember:
+def invite_member(
+    actor, provider: Provider, *, email: str, first_name: str, last_name: str, is_admin: bool
+) -> ProviderMember:
     """An administrator invites someone (their account is created if needed, with access to the
     territory as a structure administrator); they join once they accept in DORA."""
     email = normalize_email(email)
@@ -186,18 +198,22 @@ def invite_member(actor, provider: Provider, *, email: str, first_name: str, las
     db.session.flush()
     member = queries.membership_of(user, provider)
     if member is None:
-        member = _add_member(provider, user, is_admin=is_admin, status=MemberStatus.INVITED, by=actor)
+        member = _add_member(
+            provider, user, is_admin=is_admin, status=MemberStatus.INVITED, by=actor
+        )
     elif member.status == MemberStatus.REQUESTED:
         accept_member(actor, member)
     audit.record(actor, "invited", "dora_provider_member", member.id, email)
-    mailing.send_later(
+    mail.queue(
         email,
         f"Invitation à rejoindre {provider.name} sur DORA",
         render_template(
             "dora/mail/invitation.txt",
             provider=provider,
             inviter=actor,
-            link=mailing.absolute_url("dora.provider", slug=provider.slug, territory=provider_territory(provider).slug),
+            link=external_url(
+                "dora.provider", slug=provider.slug, territory=provider_territory(provider).slug
+            ),
         ),
     )
     return member

@@ -9,6 +9,7 @@ from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user
 
 from app.core import htmx
+from app.core.forms import choices
 from app.dora import bp, forms, freshness, perms, queries, sheets, structures
 from app.dora.models import MemberStatus, ServiceStatus
 
@@ -57,10 +58,13 @@ def load_service(rule=perms.can_edit_service):
 
 def _commune_choices(selected=None):
     communes = queries.communes_of_department(g.territory.department_code)
-    return [("", "— Choisir —")] + [
-        (c.code, f"{c.name} ({c.postal_code_list[0] if c.postal_code_list else c.code})")
-        for c in communes
-    ]
+    return choices(
+        [("", "— Choisir —")]
+        + [
+            (c.code, f"{c.name} ({c.postal_code_list[0] if c.postal_code_list else c.code})")
+            for c in communes
+        ]
+    )
 
 
 # Home
@@ -141,9 +145,15 @@ def edit_provider(provider):
     structure = provider.structure
     form = forms.ProviderForm(
         obj=provider,
-        data=None if request.method == "POST" else {
-            "name": structure.name, "kind": structure.kind, "siret": structure.siret,
-            "phone": structure.phone, "email": structure.email, "postal_code": structure.postal_code,
+        data=None
+        if request.method == "POST"
+        else {
+            "name": structure.name,
+            "kind": structure.kind,
+            "siret": structure.siret,
+            "phone": structure.phone,
+            "email": structure.email,
+            "postal_code": structure.postal_code,
         },
     )
     form.code_insee.choices = _commune_choices()
@@ -168,7 +178,10 @@ def poster(provider):
     from app.dora.views_public import qr_svg
 
     services = queries.services_of_provider(provider, published_only=True)
-    links = {s.id: url_for("dora.public_service", public_id=s.public_id, _external=True) for s in services}
+    links = {
+        s.id: url_for("dora.public_service", public_id=s.public_id, _external=True)
+        for s in services
+    }
     return render_template(
         "dora/poster.html",
         provider=provider,
@@ -290,10 +303,14 @@ def create_service(provider):
         form.zone.data = g.territory.department_code
     if form.validate_on_submit():
         service = sheets.create_service(_user(), provider, _service_data(form))
-        flash("La fiche est enregistrée en brouillon : publiez-la quand elle est complète.", "success")
+        flash(
+            "La fiche est enregistrée en brouillon : publiez-la quand elle est complète.", "success"
+        )
         return htmx.redirect(url_for("dora.service", public_id=service.public_id))
     status = 422 if form.errors else 200
-    return render_template("dora/service_form.html", form=form, provider=provider, service=None), status
+    return render_template(
+        "dora/service_form.html", form=form, provider=provider, service=None
+    ), status
 
 
 @bp.route("/services/<public_id>/modifier", methods=["GET", "POST"])
@@ -310,13 +327,20 @@ def edit_service(service):
             return htmx.redirect(url_for("dora.service", public_id=service.public_id))
     status = 422 if form.errors else 200
     return (
-        render_template("dora/service_form.html", form=form, provider=service.provider, service=service),
+        render_template(
+            "dora/service_form.html", form=form, provider=service.provider, service=service
+        ),
         status,
     )
 
 
 def _attach_problems(form, problems: dict) -> None:
-    targets = {"contact": "contact_phone", "zone": "zone", "reception_modes": "reception_modes", "address": "address"}
+    targets = {
+        "contact": "contact_phone",
+        "zone": "zone",
+        "reception_modes": "reception_modes",
+        "address": "address",
+    }
     for key, message in problems.items():
         field = form[targets[key]]
         field.errors = list(field.errors) + [message]
@@ -333,7 +357,9 @@ def service(service, problems=None, status=200):
             service=service,
             provider=service.provider,
             editable=editable,
-            problems=problems if problems is not None else (sheets.publishing_problems(service) if editable else {}),
+            problems=problems
+            if problems is not None
+            else (sheets.publishing_problems(service) if editable else {}),
             can_suggest=perms.can_suggest(user, service) and not editable,
             suggestion_form=forms.SuggestionForm(),
             confirm_form=forms.ConfirmForm(),
@@ -404,15 +430,21 @@ def confirm_unchanged(service):
         freshness.confirm_unchanged(_user(), service)
         if htmx.is_htmx():
             return htmx.render(
-                "dora/confirm_page.html", "dora/includes/service_row.html",
-                service=service, editable=True, confirm_form=form, confirmed=True,
+                "dora/confirm_page.html",
+                "dora/includes/service_row.html",
+                service=service,
+                editable=True,
+                confirm_form=form,
+                confirmed=True,
                 ServiceStatus=ServiceStatus,
             )
         flash(f"« {service.name} » est confirmée à jour.", "success")
         return htmx.redirect(url_for("dora.provider", slug=service.provider.slug))
     return htmx.render(
-        "dora/confirm_page.html", "dora/includes/confirm_unchanged.html",
-        service=service, confirm_form=form,
+        "dora/confirm_page.html",
+        "dora/includes/confirm_unchanged.html",
+        service=service,
+        confirm_form=form,
     )
 
 
@@ -421,8 +453,12 @@ def confirm_unchanged(service):
 def service_row(service):
     """The sheet's row of the dashboard (the confirmation's "Annuler" swaps it back)."""
     return htmx.render(
-        "dora/confirm_page.html", "dora/includes/service_row.html",
-        service=service, editable=True, confirm_form=forms.ConfirmForm(), ServiceStatus=ServiceStatus,
+        "dora/confirm_page.html",
+        "dora/includes/service_row.html",
+        service=service,
+        editable=True,
+        confirm_form=forms.ConfirmForm(),
+        ServiceStatus=ServiceStatus,
     )
 
 
@@ -435,13 +471,19 @@ def suggest(service):
     form = forms.SuggestionForm()
     if not form.validate_on_submit():
         return htmx.render(
-            "dora/suggest_page.html", "dora/includes/suggestion_form.html", status=422,
-            service=service, suggestion_form=form,
+            "dora/suggest_page.html",
+            "dora/includes/suggestion_form.html",
+            status=422,
+            service=service,
+            suggestion_form=form,
         )
     sheets.suggest(_user(), service, form.message.data.strip())
     return htmx.render(
-        "dora/suggest_page.html", "dora/includes/suggestion_form.html",
-        service=service, suggestion_form=forms.SuggestionForm(formdata=None), sent=True,
+        "dora/suggest_page.html",
+        "dora/includes/suggestion_form.html",
+        service=service,
+        suggestion_form=forms.SuggestionForm(formdata=None),
+        sent=True,
     )
 
 
@@ -457,5 +499,7 @@ def decide_suggestion(provider, suggestion_id: int, decision: str):
     if not htmx.is_htmx():
         return htmx.redirect(url_for("dora.provider", slug=provider.slug))
     return render_template(
-        "dora/includes/suggestions.html", provider=provider, suggestions=queries.suggestions_for(provider)
+        "dora/includes/suggestions.html",
+        provider=provider,
+        suggestions=queries.suggestions_for(provider),
     )

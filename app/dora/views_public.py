@@ -17,7 +17,9 @@ from app.dora.models import Public
 def qr_svg(url: str) -> Markup:
     """An inline SVG QR code of `url` (no script, no external resource: CSP-safe)."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=3, xmldecl=False, svgns=True, title="QR code")
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=3, xmldecl=False, svgns=True, title="QR code"
+    )
     return Markup(buffer.getvalue().decode())  # noqa: S704 (segno's own SVG output)
 
 
