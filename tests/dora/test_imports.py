@@ -86,7 +86,10 @@ def test_a_clean_dry_run_says_what_would_happen_then_the_import_does_it(login_as
     published = db.session.scalar(select(Service).where(Service.source_id == "A1"))
     assert published.status == ServiceStatus.PUBLISHED
     assert published.zone == ["44"]
-    assert db.session.scalar(select(Service).where(Service.source_id == "A2")).status == ServiceStatus.DRAFT
+    assert (
+        db.session.scalar(select(Service).where(Service.source_id == "A2")).status
+        == ServiceStatus.DRAFT
+    )
     structure = db.session.scalar(select(Structure).where(Structure.siret == "13003013300016"))
     assert structure.commune == "Nantes"
 
@@ -130,16 +133,30 @@ def test_an_xlsx_file_is_read(login_as):
 def test_data_inclusion_json_is_checked_with_the_schemas_own_models(login_as):
     document = {
         "structures": [
-            {"source": "cd44", "id": "cd44--1", "nom": "Maison des solidarités de Rezé",
-             "date_maj": "2026-01-05", "siret": "13003013300016", "code_insee": "44143",
-             "telephone": "0240123456"},
+            {
+                "source": "cd44",
+                "id": "cd44--1",
+                "nom": "Maison des solidarités de Rezé",
+                "date_maj": "2026-01-05",
+                "siret": "13003013300016",
+                "code_insee": "44143",
+                "telephone": "0240123456",
+            },
             {"source": "cd44", "id": "cd44--2", "nom": "X", "date_maj": "2026-01-05"},
         ],
         "services": [
-            {"source": "cd44", "id": "cd44--s1", "structure_id": "cd44--1",
-             "nom": "Aide au permis", "description": "Une aide pour financer le permis.",
-             "date_maj": "2026-01-05", "thematiques": ["mobilite--financer-ma-mobilite"],
-             "modes_accueil": ["a-distance"], "telephone": "0240000000", "zone_eligibilite": ["44"]},
+            {
+                "source": "cd44",
+                "id": "cd44--s1",
+                "structure_id": "cd44--1",
+                "nom": "Aide au permis",
+                "description": "Une aide pour financer le permis.",
+                "date_maj": "2026-01-05",
+                "thematiques": ["mobilite--financer-ma-mobilite"],
+                "modes_accueil": ["a-distance"],
+                "telephone": "0240000000",
+                "zone_eligibilite": ["44"],
+            },
         ],
     }
     client = coordinator(login_as)
