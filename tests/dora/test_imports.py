@@ -209,3 +209,22 @@ def test_the_import_is_for_coordinators(login_as):
     client = login_as(member(Role.STRUCTURE_ADMIN, "loire-atlantique"))
     assert client.get(BASE).status_code == 403
     assert upload(client, csv_file(*GOOD), mode="import").status_code == 403
+
+
+def test_the_command_imports_a_file_and_reports_bad_rows(app, tmp_path):
+    runner = app.test_cli_runner()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_file("S9;123;X;association;;;;;;;;;;;"))
+    result = runner.invoke(args=["dora", "import", str(bad), "--territory", "ardennes"])
+    assert result.exit_code == 1
+    assert "Ligne 2 refusée" in result.output and "SIRET" in result.output
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_file(*GOOD))
+    dry = runner.invoke(args=["dora", "import", str(good), "--territory", "ardennes", "--dry-run"])
+    assert "4 création(s) et 0 mise(s) à jour prévues" in dry.output
+    assert count(Provider) == 0
+    result = runner.invoke(args=["dora", "import", str(good), "--territory", "ardennes"])
+    assert result.exit_code == 0, result.output
+    assert count(Service) == 2
+    refused = runner.invoke(args=["dora", "import", str(good), "--territory", "seine-saint-denis"])
+    assert refused.exit_code == 2
