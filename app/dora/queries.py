@@ -99,6 +99,21 @@ def structure_by_siret(siret: str) -> Structure | None:
     return db.session.scalar(select(Structure).where(Structure.siret == siret).limit(1))
 
 
+def structures_without_provider() -> list[Structure]:
+    """Structures of the territory's directory (e.g. Carnet de bord ones) not yet on DORA."""
+    return list(
+        db.session.scalars(
+            select(Structure)
+            .where(~exists().where(Provider.structure_id == Structure.id))
+            .order_by(Structure.name)
+        )
+    )
+
+
+def structure_in_directory(structure_id: int) -> Structure | None:
+    return db.session.scalar(select(Structure).where(Structure.id == structure_id))
+
+
 def members_of(provider: Provider) -> list[ProviderMember]:
     return list(
         db.session.scalars(
