@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import g, has_request_context
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.core.models import utcnow
 from app.dora.models import (
@@ -172,7 +172,12 @@ def services_of_provider(provider: Provider, *, published_only: bool = False) ->
     """A provider's sheets, fresh ones first, then by name ("limiting features": out-of-date
     sheets rank after fresh ones)."""
     now = utcnow()
-    stmt = select(Service).where(Service.provider_id == provider.id)
+    # The list shows neither thematiques nor zones: not loaded with it.
+    stmt = (
+        select(Service)
+        .options(lazyload(Service.thematique_rows), lazyload(Service.zone_rows))
+        .where(Service.provider_id == provider.id)
+    )
     if published_only:
         stmt = stmt.where(Service.status == ServiceStatus.PUBLISHED)
     return list(
