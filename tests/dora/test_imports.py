@@ -228,3 +228,20 @@ def test_the_command_imports_a_file_and_reports_bad_rows(app, tmp_path):
     assert count(Service) == 2
     refused = runner.invoke(args=["dora", "import", str(good), "--territory", "seine-saint-denis"])
     assert refused.exit_code == 2
+
+
+def test_an_import_refused_halfway_writes_nothing(login_as):
+    from tests.dora.factories import DoraStructureFactory
+
+    DoraStructureFactory(siret="13003013300016", name="Autre structure")
+    client = coordinator(login_as)
+    clash = "S7;;Structure sans SIRET;association;44109;;;;;;;;;;"
+    upload(client, csv_file(clash), mode="import")
+    assert count(Provider) == 1
+    # Same source id, now with the SIRET of another structure: refused, and the file's other
+    # rows are not kept either.
+    rows = ["S7;13003013300016;Structure sans SIRET;association;44109;;;;;;;;;;", GOOD[2]]
+    response = upload(client, csv_file(*rows), mode="import")
+    page = unescape(client.get(response.headers["Location"]).text)
+    assert "Import interrompu" in page and "Autre structure" in page
+    assert count(Provider) == 1
