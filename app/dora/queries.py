@@ -99,13 +99,15 @@ def structure_by_siret(siret: str) -> Structure | None:
     return db.session.scalar(select(Structure).where(Structure.siret == siret).limit(1))
 
 
-def structures_without_provider() -> list[Structure]:
-    """Structures of the territory's directory (e.g. Carnet de bord ones) not yet on DORA."""
+def structures_without_provider(limit: int = 100) -> list[Structure]:
+    """Structures of the territory's directory (e.g. Carnet de bord ones) not yet on DORA, the
+    first `limit` by name."""
     return list(
         db.session.scalars(
             select(Structure)
             .where(~exists().where(Provider.structure_id == Structure.id))
             .order_by(Structure.name)
+            .limit(limit)
         )
     )
 
