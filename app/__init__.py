@@ -103,8 +103,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.carnet.cli import carnet_cli
-    from app.core import backup
+    from app.core import backup, spaces
     from app.core.cli import mail_cli, seed
     from app.core.jobs import jobs_cli
     from app.tenancy.cli import territory_cli
@@ -112,6 +111,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(mail_cli)
     app.cli.add_command(territory_cli)
-    app.cli.add_command(carnet_cli)
     backup.register(app)  # flask db backup / flask db restore
     app.cli.add_command(jobs_cli)  # flask jobs run-due (the platform's cron)
+    for space in spaces.all_spaces():
+        for command in space.commands:
+            app.cli.add_command(command)

@@ -15,6 +15,8 @@ from app.carnet import (  # noqa: E402,F401
     views_surveys,
 )
 from app.carnet.api import carnet_api  # noqa: E402
+from app.carnet.cli import carnet_cli  # noqa: E402
+from app.carnet.seed import load_demo_notebooks  # noqa: E402
 
 
 def _cards(user, territory):
@@ -36,5 +38,7 @@ spaces.register(
         description="Le carnet partagé entre la personne accompagnée et ses accompagnateurs.",
         order=10,
         public_endpoints=("carnet_api.beneficiaries", "carnet_api.notebook"),
+        commands=(carnet_cli,),
+        seed_demo=load_demo_notebooks,
     )
 )

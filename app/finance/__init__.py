@@ -9,6 +9,7 @@ bp = Blueprint("finance", __name__, template_folder="templates", url_prefix="/fi
 access.blueprint_baseline(bp, access.roles(*FINANCE, Role.ADMIN, national=True))
 
 from app.finance import views  # noqa: E402,F401
+from app.finance.seed import load_reference  # noqa: E402
 
 
 def _cards(user, territory):
@@ -32,5 +33,6 @@ spaces.register(
         summary=_cards,
         description="Délégation de gestion, engagements et comités d'investissement.",
         order=90,
+        seed_reference=load_reference,
     )
 )
