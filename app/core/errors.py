@@ -1,6 +1,6 @@
 """Error pages in French and in the DSFR; JSON for the API."""
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,8 +14,10 @@ MESSAGES = {
     401: ("Connexion requise", "Vous devez vous connecter pour accéder à cette page."),
     403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour accéder à cette page."),
     404: ("Page non trouvée", "La page que vous cherchez est introuvable ou n'existe plus."),
+    409: ("Conflit", "La demande contredit l'état actuel des données."),
     405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    422: ("Données invalides", "Corrigez les données envoyées puis recommencez."),
     429: (
         "Trop de tentatives",
         "Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.",
@@ -28,7 +30,9 @@ def _render(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     title, message = title or default_title, message or default_message
     if request.path.startswith("/api/"):
-        return jsonify(error=title, detail=message, status=code), code
+        from app.core.api import problem
+
+        return problem(code, title, message)
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
