@@ -77,3 +77,63 @@ def test_professionals_cannot_invite(client, login_as):
     login_as(member(Role.PROFESSIONAL))
     assert invite(client).status_code == 403
     assert db.session.scalar(select(Invitation)) is None
+
+
+# Issue #6.6: a role from an invitation is active only once accepted; a second invitation replaces
+# the first; accepting ends the account's other sessions.
+
+
+def invitation_path(app, index=-1) -> str:
+    return link_in(outbox_messages(app)[index]).split("portail.test", 1)[1]
+
+
+def test_an_existing_account_gets_the_invited_role_only_on_acceptance(app, client, login_as):
+    existing = member(Role.PROFESSIONAL, "loire-atlantique", email="pro@exemple.fr")
+    login_as(member(Role.COORDINATOR))
+    assert invite(client, email="pro@exemple.fr").status_code == 303
+    client.post("/deconnexion")
+    db.session.expire_all()
+    assert not db.session.get(User, existing.id).is_member_of(territory("seine-saint-denis"))
+
+    login_as(existing)
+    assert client.get("/seine-saint-denis/carnet/").status_code == 404  # not a member yet
+    path = invitation_path(app)
+    accepted = client.post(path, data={"password": "", "confirm": ""})
+    assert accepted.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(User, existing.id).has_role(
+        Role.PROFESSIONAL, territory("seine-saint-denis")
+    )
+
+
+def test_a_second_invitation_to_the_same_address_replaces_the_first(app, client, login_as):
+    login_as(member(Role.COORDINATOR))
+    invite(client, role="coordinator")
+    first = invitation_path(app)
+    invite(client, role="professional")
+    second = invitation_path(app)
+    client.post("/deconnexion")
+    assert client.get(first).status_code == 410
+    assert db.session.scalar(select(Invitation).where(Invitation.role == Role.COORDINATOR)) is None
+    password = {"password": "un-long-mot-de-passe", "confirm": "un-long-mot-de-passe"}
+    assert client.post(first, data=password).status_code == 410
+    assert client.post(second, data=password).status_code == 303
+    user = db.session.scalar(select(User).where(User.email == "nouvelle.pro@exemple.fr"))
+    db.session.refresh(user)
+    assert user.roles_in(territory("seine-saint-denis")) == {Role.PROFESSIONAL}
+
+
+def test_accepting_an_invitation_ends_the_accounts_other_sessions(app, client, login_as):
+    existing = member(Role.PROFESSIONAL, "loire-atlantique", email="pro@exemple.fr")
+    login_as(member(Role.COORDINATOR))
+    invite(client, email="pro@exemple.fr")
+    client.post("/deconnexion")
+    other_device = app.test_client()
+    other_device.post(
+        "/connexion", data={"email": existing.email, "password": "Mot-de-passe-de-test-1"}
+    )
+    assert other_device.get("/loire-atlantique/carnet/").status_code in (200, 302)
+
+    client.post(invitation_path(app), data={"password": "", "confirm": ""})
+    after = other_device.get("/loire-atlantique/carnet/")
+    assert after.status_code == 302 and "/connexion" in after.headers["Location"]
