@@ -10,18 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from app.carnet import perms
-from app.carnet.models import (
-    ApiToken,
-    Beneficiary,
-    ContractType,
-    Notebook,
-    Situation,
-    TimelineEvent,
-)
-from app.core import audit
+from app.carnet import history, perms
+from app.carnet.models import ApiToken, Beneficiary, ContractType, Notebook, Situation
+from app.carnet.notebooks import DuplicateBeneficiary, open_notebook
 from app.core.models import utcnow
 from app.extensions import db
 
@@ -131,13 +123,12 @@ def _coerce(name: str, value):
     return value
 
 
-def _record(notebook: Notebook, summary: str, now: datetime) -> None:
-    """Timeline event and audit entry (seen by the person in "who changed my notebook")."""
-    db.session.add(
-        TimelineEvent(notebook=notebook, actor_id=None, kind="sync", summary=summary[:300], at=now)
-    )
-    audit.record(None, "modified", "notebook", notebook.id, f"sync: {summary}")
-    notebook.last_modified_at = now
+def _fields(names: dict, data: dict) -> dict:
+    return {
+        name: _coerce(name, data.get(name))
+        for name in names
+        if data.get(name) is not None or name in _DEFAULTS
+    }
 
 
 def token_may_change(token: ApiToken, beneficiary: Beneficiary) -> bool:
@@ -158,9 +149,8 @@ def upsert_beneficiary(
 ) -> SyncResult:
     """See `_upsert`; a concurrent write of the same person is a SyncConflict, not an error."""
     try:
-        with db.session.begin_nested():
-            return _upsert(data, present=present, token=token, now=now)
-    except IntegrityError:
+        return _upsert(data, present=present, token=token, now=now)
+    except DuplicateBeneficiary:
         raise SyncConflict() from None
 
 
@@ -172,7 +162,7 @@ def _upsert(
 
     `data` holds validated values; on update only the fields in `present` (the keys the
     information system sent) change, a null clearing the value. An archived notebook receiving
-    new information is reactivated. Flushes.
+    new information is reactivated. Flushes, never commits.
     """
     now = now or utcnow()
     source = token.name
@@ -184,26 +174,15 @@ def _upsert(
         birth_date=data["birth_date"],
     )
     if beneficiary is None:
-        beneficiary = Beneficiary(
-            created_by_token_id=token.id,
-            **{
-                name: _coerce(name, data.get(name))
-                for name in BENEFICIARY_FIELDS
-                if data.get(name) is not None or name in _DEFAULTS
-            },
+        notebook = open_notebook(
+            None,
+            {**_fields(BENEFICIARY_FIELDS, data), "created_by_token_id": token.id},
+            notebook_fields=_fields(NOTEBOOK_FIELDS, data),
+            origin=f"Carnet créé depuis {source}",
+            kind="sync",
+            at=now,
         )
-        notebook = Notebook(
-            beneficiary=beneficiary,
-            **{
-                name: _coerce(name, data.get(name))
-                for name in NOTEBOOK_FIELDS
-                if data.get(name) is not None or name in _DEFAULTS
-            },
-        )
-        db.session.add(notebook)
-        db.session.flush()
-        _record(notebook, f"Carnet créé depuis {source}", now)
-        return SyncResult(beneficiary, notebook, created=True)
+        return SyncResult(notebook.beneficiary, notebook, created=True)
 
     if not token_may_change(token, beneficiary):
         raise SyncConflict()
@@ -226,5 +205,7 @@ def _upsert(
         changed.append("carnet réactivé")
     if changed:
         db.session.flush()
-        _record(notebook, f"Mis à jour depuis {source} : {', '.join(changed)}", now)
+        history.record(
+            None, notebook, "sync", f"Mis à jour depuis {source} : {', '.join(changed)}", at=now
+        )
     return SyncResult(beneficiary, notebook, created=False, changed=changed)
