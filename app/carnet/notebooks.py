@@ -201,26 +201,23 @@ def erase_person(coordinator, beneficiary: Beneficiary) -> None:
 
 
 def remove_person(beneficiary: Beneficiary) -> None:
-    """Delete the person's notebook (with everything in it) and identity, and their access as a
-    person in this territory; an account left with no other role is deactivated.
+    """Delete the person's notebook (with everything in it: members, consents, barriers, plans,
+    interviews, history) and identity, their access as a person here, the mail sent to their
+    contact address, and their account when it holds no other role (`erase_account`).
 
-    The audit log keeps who did it and when, with ids only.
+    The audit log keeps what happened and to which record (ids, the application's words).
     """
     from app.accounts.roles import Role
+    from app.accounts.services import remove_role
+    from app.core import mail
+    from app.tenancy.models import Territory
 
     notebook = beneficiary.notebook
     user = beneficiary.user
+    if beneficiary.email:
+        mail.forget(beneficiary.email)
     if notebook is not None:
         db.session.delete(notebook)
     db.session.delete(beneficiary)
-    if user is None:
-        return
-    for membership in list(user.memberships):
-        if (
-            membership.role == Role.BENEFICIARY
-            and membership.territory_id == beneficiary.territory_id
-        ):
-            user.memberships.remove(membership)
-    if not user.memberships:
-        user.is_active = False
-        user.end_all_sessions()
+    if user is not None:
+        remove_role(user, db.session.get(Territory, beneficiary.territory_id), Role.BENEFICIARY)

@@ -312,7 +312,10 @@ LOGGED_ACTIONS = ("viewed", "viewed_identity", "modified", "refused", "api_read"
 
 
 def access_log(notebook: Notebook) -> list[AuditEntry]:
-    """Who viewed or changed the notebook, newest first (shown to the person)."""
+    """Who viewed or changed the notebook, newest first (shown to the person).
+
+    Tied to the notebook's own identity: its id (never reused) and its lifetime — an attempt on
+    its id before it existed was someone probing ids, not its history."""
     return list(
         db.session.scalars(
             select(AuditEntry)
@@ -320,6 +323,7 @@ def access_log(notebook: Notebook) -> list[AuditEntry]:
                 AuditEntry.object_type == "notebook",
                 AuditEntry.object_id == notebook.id,
                 AuditEntry.territory_id == notebook.territory_id,
+                AuditEntry.at >= notebook.created_at,
                 AuditEntry.action.in_(LOGGED_ACTIONS),
             )
             .order_by(AuditEntry.at.desc())
