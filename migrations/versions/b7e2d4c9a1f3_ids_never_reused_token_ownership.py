@@ -10,6 +10,9 @@ that on a table: each one is rebuilt (copy, drop, rename). This runs with foreig
 (migrations/env.py sets it outside the transaction; dropping the old copy with the keys on would
 delete its child rows), counts each table's rows before and after, and fails if one differs.
 PostgreSQL's sequences never reuse an id: nothing to rebuild there.
+
+Audit entries written before the one history recorder carried the titles typed about the person
+("objective: Objectif ajouté : <title>"): they keep what happened (the kind), not the text.
 """
 
 import sqlalchemy as sa
@@ -72,7 +75,23 @@ def _rebuild(autoincrement: bool) -> None:
         raise RuntimeError(f"Rows lost while rebuilding tables (before, after): {lost}")
 
 
+def _forget_typed_text() -> None:
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            "SELECT id, detail FROM audit_entry WHERE object_type = 'notebook' "
+            "AND (detail LIKE 'objective: %' OR detail LIKE 'action: %')"
+        )
+    ).fetchall()
+    for row_id, detail in rows:
+        bind.execute(
+            sa.text("UPDATE audit_entry SET detail = :detail WHERE id = :id"),
+            {"detail": detail.split(":", 1)[0], "id": row_id},
+        )
+
+
 def upgrade():
+    _forget_typed_text()
     with op.batch_alter_table("beneficiary", schema=None) as batch_op:
         batch_op.add_column(sa.Column("created_by_token_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
