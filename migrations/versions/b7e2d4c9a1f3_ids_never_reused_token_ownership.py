@@ -50,7 +50,8 @@ TABLES = (
 
 def _counts(bind) -> dict[str, int]:
     return {
-        table: bind.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar() for table in TABLES
+        table: bind.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar()
+        for table in TABLES
     }
 
 

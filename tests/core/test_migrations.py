@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 def rows(path):
     with sqlite3.connect(path) as conn:
         return {
-            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
             for table in ("territory", "beneficiary", "notebook", "barrier", "audit_entry")
         }
 
