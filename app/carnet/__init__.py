@@ -7,7 +7,14 @@ from app.tenancy import territorial_blueprint
 bp = territorial_blueprint("carnet", __name__, service="carnet", template_folder="templates")
 access.blueprint_baseline(bp, access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR))
 
-from app.carnet import models, views, views_coordination, views_surveys  # noqa: E402,F401
+from app.carnet import (  # noqa: E402,F401
+    models,
+    notices,
+    views,
+    views_coordination,
+    views_structure,
+    views_surveys,
+)
 from app.carnet.api import carnet_api  # noqa: E402
 
 
@@ -23,7 +30,9 @@ spaces.register(
         label="Carnet de bord",
         blueprint=bp,
         entry_endpoint="carnet.index",
-        roles=frozenset({Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR}),
+        roles=frozenset(
+            {Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR, Role.STRUCTURE_ADMIN}
+        ),
         default_territories=("seine-saint-denis", "loire-atlantique", "la-reunion"),
         extra_blueprints=(carnet_api,),
         summary=_cards,

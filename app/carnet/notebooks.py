@@ -114,7 +114,10 @@ def _join(professional, notebook: Notebook, structure, referent: bool = False) -
 
 def request_to_join(professional, notebook: Notebook, structure=None) -> Consent | None:
     """The professional joins the notebook's supporters. The person is asked for consent, unless
-    they already share their notebook with the professional's whole structure."""
+    they already share their notebook with the professional's whole structure (then they are
+    told)."""
+    from app.carnet import notices
+
     if structure is not None and structure_consent(notebook, structure.id) is not None:
         member = next((m for m in notebook.members if m.user_id == professional.id), None)
         if member is None:
@@ -132,6 +135,7 @@ def request_to_join(professional, notebook: Notebook, structure=None) -> Consent
             "Rejoint le carnet (partage avec sa structure)",
             summary=f"{professional.full_name} ({structure.name}) rejoint le carnet",
         )
+        notices.joined_through_structure(professional, notebook, structure)
         return None
     consent = _join(professional, notebook, structure)
     history.record(
@@ -166,12 +170,16 @@ def invite_beneficiary(professional, territory, notebook: Notebook):
 
 
 def set_referent(coordinator, member: NotebookMember) -> None:
-    """The coordinator names one active supporter the notebook's referent."""
+    """The coordinator names one active supporter the notebook's referent; the person and the
+    referent replaced are told (the referent reads what the person shares "in summary")."""
+    from app.carnet import notices
+
+    previous = next((m for m in member.notebook.members if m.is_referent), None)
+    if previous is not None and previous.id == member.id:
+        return
     for other in member.notebook.members:
         other.is_referent = other.id == member.id
-    history.record(
-        coordinator, member.notebook, "member", "Référent désigné", text=member.user.full_name
-    )
+    notices.referent_changed(coordinator, member.notebook, member, previous)
 
 
 def update_contact(person, beneficiary: Beneficiary, **values) -> None:
