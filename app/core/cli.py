@@ -31,7 +31,7 @@ def seed_demo(as_json: bool):
 
     logins = load_demo()
     with transaction.unit_of_work():
-        load_demo_notebooks()
+        logins += load_demo_notebooks()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return
