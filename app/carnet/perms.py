@@ -111,13 +111,12 @@ def has_pending_request(user, notebook: Notebook) -> bool:
 
 def can_request_to_join(user, notebook: Notebook, territory) -> bool:
     """A professional of the territory may ask to join unless a request of theirs awaits the
-    person's answer or they already see the content."""
+    person's answer or they already see the content (their own notebook included)."""
     if Role.PROFESSIONAL not in user.roles_in(territory):
         return False
     if has_pending_request(user, notebook):
         return False
-    member = active_member(user, notebook)
-    return not (member and has_valid_consent(user, notebook, member))
+    return access_level(user, notebook, territory) != Access.FULL
 
 
 def structure_may_read(structure_id: int | None, notebook: Notebook) -> bool:

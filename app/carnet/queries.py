@@ -170,16 +170,16 @@ def notebooks_noted_by(user):
 
 def notebooks_joinable_by(user):
     """SELECT of the notebooks `user` may ask to join (`perms.can_request_to_join`): as a
-    professional of the territory, without a pending request, not already seeing the content."""
+    professional of the territory, without a pending request, not already seeing the content
+    (their own notebook included)."""
     pending = select(Consent.notebook_id).where(
         Consent.user_id == user.id, Consent.status == ConsentStatus.REQUESTED
     )
-    covered = _supported_by(user).where(covering_consent_clause())
     return select(Notebook).where(
         Notebook.archived_at.is_(None),
         _holds_role(user, Role.PROFESSIONAL),
         ~Notebook.id.in_(pending),
-        ~Notebook.id.in_(covered),
+        ~Notebook.id.in_(notebooks_visible_to(user).with_only_columns(Notebook.id)),
     )
 
 

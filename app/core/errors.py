@@ -2,6 +2,7 @@
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -22,13 +23,22 @@ MESSAGES = {
         "Trop de tentatives",
         "Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.",
     ),
-    500: ("Erreur inattendue", "Une erreur est survenue de notre côté. L'équipe a été prévenue."),
+    500: (
+        "Erreur inattendue",
+        "Une erreur est survenue de notre côté : rien n'a été enregistré. L'équipe a été "
+        "prévenue ; vous pouvez réessayer dans quelques instants.",
+    ),
 }
 
 
 def _render(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     title, message = title or default_title, message or default_message
+    from flask.globals import request_ctx
+
+    if request_ctx.url_adapter is None:
+        # The request names a host we do not serve: no page (its links would need that host).
+        return f"{title}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.path.startswith("/api/"):
         from app.core.api import problem
 
@@ -51,6 +61,18 @@ def register(app):
         if error.code in MESSAGES:
             return _render(error.code)
         return error
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error):
+        # The request's transaction is rolled back as a whole: say so.
+        app.logger.exception("database error")
+        db.session.rollback()
+        return _render(
+            500,
+            "Enregistrement impossible",
+            "Une erreur de la base de données a interrompu l'opération : rien n'a été "
+            "enregistré. Réessayez dans quelques instants.",
+        )
 
     @app.errorhandler(Exception)
     def unexpected(error):

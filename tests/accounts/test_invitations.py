@@ -2,11 +2,11 @@
 
 from sqlalchemy import select
 
-from app.accounts.models import Invitation, User
+from app.accounts.models import Invitation, Membership, User
 from app.accounts.roles import Role
 from app.extensions import db
 from tests.conftest import link_in, outbox_messages
-from tests.factories import StructureFactory, member, territory
+from tests.factories import PASSWORD, StructureFactory, member, territory
 
 
 def invite(client, **overrides):
@@ -79,61 +79,44 @@ def test_professionals_cannot_invite(client, login_as):
     assert db.session.scalar(select(Invitation)) is None
 
 
-# Issue #6.6: a role from an invitation is active only once accepted; a second invitation replaces
-# the first; accepting ends the account's other sessions.
-
-
-def invitation_path(app, index=-1) -> str:
-    return link_in(outbox_messages(app)[index]).split("portail.test", 1)[1]
-
-
-def test_an_existing_account_gets_the_invited_role_only_on_acceptance(app, client, login_as):
-    existing = member(Role.PROFESSIONAL, "loire-atlantique", email="pro@exemple.fr")
-    login_as(member(Role.COORDINATOR))
-    assert invite(client, email="pro@exemple.fr").status_code == 303
-    client.post("/deconnexion")
-    db.session.expire_all()
-    assert not db.session.get(User, existing.id).is_member_of(territory("seine-saint-denis"))
-
-    login_as(existing)
-    assert client.get("/seine-saint-denis/carnet/").status_code == 404  # not a member yet
-    path = invitation_path(app)
-    accepted = client.post(path, data={"password": "", "confirm": ""})
-    assert accepted.status_code == 303
-    db.session.expire_all()
-    assert db.session.get(User, existing.id).has_role(
-        Role.PROFESSIONAL, territory("seine-saint-denis")
+def roles_of(user, slug) -> set:
+    return set(
+        db.session.scalars(
+            select(Membership.role).where(
+                Membership.user_id == user.id, Membership.territory_id == territory(slug).id
+            )
+        )
     )
 
 
-def test_a_second_invitation_to_the_same_address_replaces_the_first(app, client, login_as):
+def test_an_invited_existing_account_gets_the_role_only_once_it_accepts(app, client, login_as):
+    existing = member(Role.PROFESSIONAL, slug="loire-atlantique", email="karim@exemple.fr")
     login_as(member(Role.COORDINATOR))
-    invite(client, role="coordinator")
-    first = invitation_path(app)
-    invite(client, role="professional")
-    second = invitation_path(app)
+    assert invite(client, email="karim@exemple.fr").status_code == 303
+    assert roles_of(existing, "seine-saint-denis") == set()
     client.post("/deconnexion")
-    assert client.get(first).status_code == 410
-    assert db.session.scalar(select(Invitation).where(Invitation.role == Role.COORDINATOR)) is None
-    password = {"password": "un-long-mot-de-passe", "confirm": "un-long-mot-de-passe"}
-    assert client.post(first, data=password).status_code == 410
-    assert client.post(second, data=password).status_code == 303
-    user = db.session.scalar(select(User).where(User.email == "nouvelle.pro@exemple.fr"))
-    db.session.refresh(user)
-    assert user.roles_in(territory("seine-saint-denis")) == {Role.PROFESSIONAL}
 
-
-def test_accepting_an_invitation_ends_the_accounts_other_sessions(app, client, login_as):
-    existing = member(Role.PROFESSIONAL, "loire-atlantique", email="pro@exemple.fr")
-    login_as(member(Role.COORDINATOR))
-    invite(client, email="pro@exemple.fr")
-    client.post("/deconnexion")
+    # Still logged in elsewhere, the invited account cannot enter the territory yet.
     other_device = app.test_client()
-    other_device.post(
-        "/connexion", data={"email": existing.email, "password": "Mot-de-passe-de-test-1"}
-    )
-    assert other_device.get("/loire-atlantique/carnet/").status_code in (200, 302)
+    other_device.post("/connexion", data={"email": "karim@exemple.fr", "password": PASSWORD})
+    assert other_device.get("/seine-saint-denis/").status_code == 404
 
-    client.post(invitation_path(app), data={"password": "", "confirm": ""})
-    after = other_device.get("/loire-atlantique/carnet/")
-    assert after.status_code == 302 and "/connexion" in after.headers["Location"]
+    [message] = outbox_messages(app)
+    path = link_in(message).split("portail.test", 1)[1]
+    accepted = client.post(path, data={})
+    assert accepted.status_code == 303, accepted.text
+    assert roles_of(existing, "seine-saint-denis") == {Role.PROFESSIONAL}
+    # Accepting ends the account's other sessions.
+    assert other_device.get("/seine-saint-denis/").status_code == 302
+
+
+def test_a_second_invitation_replaces_the_first(app, client, login_as):
+    login_as(member(Role.COORDINATOR))
+    invite(client, role="professional")
+    invite(client, role="structure_admin")
+    first, second = (link_in(m).split("portail.test", 1)[1] for m in outbox_messages(app))
+    [pending] = db.session.scalars(select(Invitation)).all()
+    assert pending.role == Role.STRUCTURE_ADMIN
+    client.post("/deconnexion")
+    assert client.post(first, data={}).status_code == 410
+    assert client.post(second, data={}).status_code == 303
