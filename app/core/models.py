@@ -11,7 +11,9 @@ from app.extensions import db
 
 # In `__table_args__` of every table whose ids people see or the audit log points to: SQLite then
 # never hands out again the id of a deleted row (PostgreSQL sequences never do). Without it, the
-# next notebook created after an erasure would get the erased one's id, and its history.
+# next notebook created after an erasure would get the erased one's id, and its history. A
+# migration that rebuilds such a table on SQLite (Alembic batch mode) passes
+# `table_kwargs={"sqlite_autoincrement": True}`; tests/core/test_migrations.py checks it.
 NEVER_REUSED = {"sqlite_autoincrement": True}
 
 

@@ -67,3 +67,22 @@ def test_rebuilding_keeps_child_rows_and_stops_reusing_ids(tmp_path):
     with app.app_context():  # and back
         downgrade(revision=BEFORE)
     assert rows(path)["territory"] == 1
+
+
+def test_every_table_declared_never_reused_is_autoincrement_after_the_migrations(app):
+    """A later migration that rebuilds a table (Alembic's batch mode on SQLite) must pass
+    `table_kwargs={"sqlite_autoincrement": True}`, or the table silently reuses ids again."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    declared = [
+        t.name for t in db.metadata.sorted_tables if t.dialect_kwargs.get("sqlite_autoincrement")
+    ]
+    assert {"notebook", "audit_entry", "user", "beneficiary", "timeline_event"} <= set(declared)
+    for name in declared:
+        sql = db.session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": name},
+        ).scalar()
+        assert "AUTOINCREMENT" in sql, name
