@@ -12,6 +12,7 @@ from app.carnet import (  # noqa: E402,F401
     notices,
     views,
     views_coordination,
+    views_person,
     views_structure,
     views_surveys,
 )

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import hash_token
-from app.carnet import perms, schemas
+from app.carnet import perms, reads, schemas
 from app.carnet.models import ApiToken, Notebook, Visibility
 from app.carnet.sync import SyncConflict, upsert_beneficiary
-from app.core import access, audit, scoping
+from app.core import access, scoping
 from app.core.api import SECURED, Problem, api, problem, responses
 from app.core.models import utcnow
 from app.extensions import csrf, db, limiter
@@ -182,13 +182,7 @@ def notebook(notebook_id: int):
         return problem(404, "Carnet introuvable", "Aucun carnet ne porte ce numéro.")
     # Same rule as in the app: the content only with the person's consent, contacts otherwise.
     shared = perms.structure_may_read(g.api_token.structure_id, found)
-    audit.record(
-        None,
-        "api_read",
-        "notebook",
-        found.id,
-        f"{g.api_token.name}" + ("" if shared else " (identité et contacts)"),
-    )
+    reads.record_api_read(g.api_token.name, found, shared)
     return _json(
         schemas.Notebook(
             id=found.id,
