@@ -60,6 +60,10 @@ def register(app):
     def http_error(error):
         if error.code in MESSAGES:
             return _render(error.code)
+        if request.path.startswith("/api/") and error.code and error.code >= 400:
+            from app.core.api import problem
+
+            return problem(error.code, error.name, error.description or error.name)
         return error
 
     @app.errorhandler(SQLAlchemyError)

@@ -90,3 +90,11 @@ def test_the_document_is_generated_from_the_declared_models(client):
     assert set(notebook["required"]) >= {"id", "members", "barriers", "content_shared"}
     # Only declared routes are documented: no page of the portal leaks into the API document.
     assert all(path.startswith("/api/v1/") for path in doc["paths"])
+
+
+def test_any_other_http_error_of_the_api_is_a_problem_too(client, secret):
+    response = client.post(URL, data="x", headers={**bearer(secret), "Content-Type": "text/plain"})
+    assert response.status_code == 400  # not a JSON object
+    assert response.mimetype == "application/problem+json"
+    wrong_method = client.open("/api/v1/openapi.json", method="PUT")
+    assert_problem(wrong_method, 405)
