@@ -26,6 +26,8 @@ PAGE_WITH_FORM = {
     "carnet.create",
     "carnet.coordination_import",
     "carnet.coordination_tokens",
+    "carnet.search",  # GET shows the exact-match form; POST searches (no name in a URL)
+    "carnet.structure_tokens",
     "carnet.survey",
 }
 
