@@ -1,7 +1,7 @@
 """Ids never reused on SQLite (AUTOINCREMENT); the API token that created a person
 
 Revision ID: b7e2d4c9a1f3
-Revises: c8b29beb9450, 3e634e225d9f
+Revises: ddbc21b534c9
 Create Date: 2026-11-29 10:40:00
 
 SQLite hands out again the highest id of a deleted row unless the table is AUTOINCREMENT: the
@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e2d4c9a1f3"
-# Also joins the two heads that main had (carnet timeline, jobs).
-down_revision = ("c8b29beb9450", "3e634e225d9f")
+down_revision = "ddbc21b534c9"
 branch_labels = None
 depends_on = None
 

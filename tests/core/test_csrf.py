@@ -27,7 +27,6 @@ PAGE_WITH_FORM = {
     "carnet.search",  # GET shows the exact-match form; POST searches (names stay out of URLs)
     "carnet.coordination_import",
     "carnet.coordination_tokens",
-    "carnet.search",  # GET shows the exact-match form; POST searches (no name in a URL)
     "carnet.structure_tokens",
     "carnet.survey",
 }
