@@ -53,7 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import team_bp
     from app.core import bp as core_bp
     from app.core import spaces
-    from app.core.openapi import bp as api_docs_bp
+    from app.core.api import bp as api_docs_bp
     from app.tenancy import admin_bp
     from app.tenancy import bp as tenancy_bp
 

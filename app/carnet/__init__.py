@@ -9,9 +9,11 @@ access.blueprint_baseline(bp, access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, 
 
 from app.carnet import (  # noqa: E402,F401
     models,
+    notices,
     views,
     views_coordination,
     views_person,
+    views_structure,
     views_surveys,
 )
 from app.carnet.api import carnet_api  # noqa: E402
@@ -31,7 +33,9 @@ spaces.register(
         label="Carnet de bord",
         blueprint=bp,
         entry_endpoint="carnet.index",
-        roles=frozenset({Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR}),
+        roles=frozenset(
+            {Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR, Role.STRUCTURE_ADMIN}
+        ),
         default_territories=("seine-saint-denis", "loire-atlantique", "la-reunion"),
         extra_blueprints=(carnet_api,),
         summary=_cards,

@@ -27,7 +27,7 @@ def seed_demo(as_json: bool):
 
     logins = load_demo()
     with transaction.unit_of_work():
-        spaces.load_demo_data()
+        logins += spaces.load_demo_data()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

@@ -102,11 +102,16 @@ def load_reference_data() -> None:
             space.seed_reference()
 
 
-def load_demo_data() -> None:
-    """Each service's demo data (idempotent); the caller commits."""
+def load_demo_data() -> list[dict]:
+    """Each service's demo data (idempotent); the caller commits. Returns the demo logins the
+    services add (a service's `seed_demo` may return a list of them)."""
+    logins: list[dict] = []
     for space in all_spaces():
         if space.seed_demo:
-            space.seed_demo()
+            added = space.seed_demo()
+            if isinstance(added, list):
+                logins.extend(added)
+    return logins
 
 
 def territorial_spaces() -> list[Space]:
