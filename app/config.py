@@ -54,8 +54,6 @@ def load(app) -> None:
         RATELIMIT_ENABLED=_bool("RATELIMIT_ENABLED", True),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
-        LOGIN_RATE_LIMIT_IP=os.environ.get("LOGIN_RATE_LIMIT_IP", "20 per 5 minutes"),
-        LOGIN_RATE_LIMIT_ACCOUNT=os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per 5 minutes"),
         # Sessions and cookies.
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
