@@ -23,6 +23,7 @@ PAGE_WITH_FORM = {
     "accounts.login",
     "accounts.magic_link",  # GET shows a button (mail previewers); POST consumes the link
     "accounts.invitation",
+    "accounts.change_password",
     "carnet.create",
     "carnet.coordination_import",
     "carnet.coordination_tokens",
