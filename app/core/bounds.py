@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from flask import Flask, Request
+from pydantic import AfterValidator, Field
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
@@ -156,6 +158,26 @@ class BoundedRequest(Request):
                 "isolé).",
             )
         return value
+
+
+# The same bounds for pydantic API bodies (schemas.py): `birth_date: SaneDate`, `id: DbInt`.
+
+
+def _sane_date(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"la date doit être entre {MIN_DATE:%d/%m/%Y} et {MAX_DATE:%d/%m/%Y}")
+    return value
+
+
+def _safe_text(value: str) -> str:
+    if _bad_text(value):
+        raise ValueError("le texte contient un caractère interdit")
+    return value
+
+
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
+DbInt = Annotated[int, Field(ge=MIN_INT, le=MAX_INT)]
+SafeText = Annotated[str, AfterValidator(_safe_text)]
 
 
 def refuse_nul(endpoint, values):

@@ -17,6 +17,7 @@ from app.accounts.roles import Role
 from app.core import bounds
 from app.core.forms import BaseForm
 from tests.carnet.api_factories import bearer, issue_token
+from tests.carnet.coordination_factories import xlsx_bytes
 from tests.carnet.factories import NotebookFactory, add_member
 from tests.core.battery import all_rules, build_path, demo_clients, is_int_argument, seed_demo
 from tests.factories import PASSWORD, member
@@ -290,3 +291,61 @@ def attack_route(app, rule, clients, secret, territories, queries, failures):
 
     with contextlib.suppress(AssertionError):  # collected in `failures`
         attack()
+
+
+def test_pydantic_bodies_get_the_same_bounds():
+    from datetime import date
+
+    from pydantic import BaseModel, ValidationError
+
+    class Body(BaseModel):
+        birth_date: bounds.SaneDate
+        notebook_id: bounds.DbInt
+        name: bounds.SafeText
+
+    assert Body(birth_date="1985-07-14", notebook_id=12, name="Zoé").birth_date == date(1985, 7, 14)
+    for bad in (
+        {"birth_date": "0001-01-01"},
+        {"notebook_id": 2**31},
+        {"name": "a\x00b"},
+        {"name": "\ud800"},
+    ):
+        with pytest.raises(ValidationError):
+            Body(**{"birth_date": "1985-07-14", "notebook_id": 1, "name": "x", **bad})
+
+
+def _flipped(content: bytes, flips) -> bytes:
+    data = bytearray(content)
+    for position, value in flips:
+        data[position % len(data)] = value
+    return bytes(data)
+
+
+WORKBOOK = xlsx_bytes([["nom", "prenom", "date_naissance"], ["Moreau", "Julien", "12/04/1990"]])
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.lists(st.tuples(st.integers(0), st.integers(0, 255)), min_size=1, max_size=8).map(
+            lambda flips: _flipped(WORKBOOK, flips)
+        ),
+        st.lists(st.lists(hostile_text, max_size=6), max_size=30).map(
+            lambda rows: "\n".join(
+                ";".join(r) for r in [["nom", "prenom", "date_naissance"], *rows]
+            ).encode("utf-8", "surrogatepass")
+        ),
+    ),
+    filename=st.sampled_from(["p.csv", "p.xlsx", "p.txt", "p", ".csv"]),
+)
+def test_reading_any_file_gives_rows_or_a_french_refusal(content, filename):
+    from app.carnet import imports
+
+    try:
+        table = imports.read_table(filename, content, imports.BENEFICIARIES)
+    except imports.FileRefused as refusal:
+        assert str(refusal)[0].isupper()
+        return
+    assert len(table) <= imports.MAX_ROWS
+    assert all(set(row) <= set(imports.COLUMNS[imports.BENEFICIARIES]) for _, row in table)
