@@ -74,8 +74,8 @@ def _refused_text():
     return RefusedInput(
         400,
         "Requête invalide",
-        "La demande contient un caractère interdit (caractère nul). Corrigez la saisie et "
-        "réessayez.",
+        "La demande contient un caractère interdit (caractère nul ou nom de champ invalide). "
+        "Corrigez la saisie et réessayez.",
     )
 
 
@@ -188,7 +188,8 @@ def refuse_nul(endpoint, values):
         raise _refused_text()
     for source in (request.args, request.form):
         for key, items in source.lists():
-            if "\x00" in key or any("\x00" in item for item in items):
+            # A multipart field name with a line break is parsed as None: refused too.
+            if key is None or "\x00" in key or any("\x00" in item for item in items):
                 raise _refused_text()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import json
 import os
 
@@ -93,6 +94,12 @@ def test_dates_in_a_search_query_are_bounded_too(client, professional):
         {"path": "/seine-saint-denis%00/carnet/carnets"},
         {"path": f"{NOTEBOOKS}/nouveau", "method": "POST", "data": {"first_name": "a\x00"}},
         {"path": "/connexion", "method": "POST", "data": {"email": "\x00@x.fr", "password": "x"}},
+        {
+            "path": "/deconnexion",
+            "method": "POST",
+            "data": {"nom\r": "x", "file": (io.BytesIO(b"x"), "a.csv")},
+            "content_type": "multipart/form-data",
+        },
     ],
 )
 def test_a_nul_character_is_refused_with_a_french_400(client, professional, request_args):
@@ -151,6 +158,8 @@ def test_depth_is_measured_outside_strings():
 
 
 # Every route, hostile values, every role: no 5xx
+
+WORKBOOK = xlsx_bytes([["nom", "prenom", "date_naissance"], ["Moreau", "Julien", "12/04/1990"]])
 
 EXAMPLES = int(os.environ.get("BOUNDS_FUZZ_EXAMPLES", "10"))
 HOSTILE = [
@@ -234,7 +243,7 @@ def test_no_route_answers_5xx_to_hostile_values(app):
 
     for rule in all_rules(app):
         attack_route(app, rule, clients, secret, territories, queries, failures)
-    assert failures == {}
+    assert failures == {}, "\n".join(f"{e}: {f!r}"[:800] for e, f in failures.items())
 
 
 def attack_route(app, rule, clients, secret, territories, queries, failures):
@@ -264,8 +273,12 @@ def attack_route(app, rule, clients, secret, territories, queries, failures):
         form=queries,
         body=json_bodies,
         htmx=st.booleans(),
+        upload=st.none()
+        | st.tuples(
+            st.binary(max_size=600) | st.just(WORKBOOK), st.sampled_from(["a.csv", "a.xlsx"])
+        ),
     )
-    def attack(role, method, values, query, form, body, htmx):
+    def attack(role, method, values, query, form, body, htmx, upload):
         client = clients[role]
         if rule.endpoint in SESSION_ENDING:
             client = app.test_client()
@@ -283,10 +296,15 @@ def attack_route(app, rule, clients, secret, territories, queries, failures):
                 kwargs.update(data=body.encode("utf-8", "surrogatepass"))
                 kwargs.update(content_type="application/json")
         elif method == "POST":
-            kwargs["data"] = form
+            kwargs["data"] = dict(form)
+            if upload is not None:  # multipart, with a file
+                kwargs["data"]["file"] = (io.BytesIO(upload[0]), upload[1])
+                kwargs["content_type"] = "multipart/form-data"
         response = client.open(path, method=method, headers=headers, **kwargs)
         if response.status_code >= 500:
-            failures.setdefault(rule.endpoint, (role, method, path, query, form, body))
+            failures.setdefault(
+                rule.endpoint, (role, method, path, query, form, upload, response.text[-300:])
+            )
         assert response.status_code < 500, (rule.endpoint, role, method, path)
 
     with contextlib.suppress(AssertionError):  # collected in `failures`
@@ -319,9 +337,6 @@ def _flipped(content: bytes, flips) -> bytes:
     for position, value in flips:
         data[position % len(data)] = value
     return bytes(data)
-
-
-WORKBOOK = xlsx_bytes([["nom", "prenom", "date_naissance"], ["Moreau", "Julien", "12/04/1990"]])
 
 
 @settings(max_examples=150, deadline=None, database=None)
