@@ -25,6 +25,7 @@ PAGE_WITH_FORM = {
     "accounts.invitation",
     "accounts.change_password",
     "carnet.create",
+    "carnet.search",  # GET shows the exact-match form; POST searches (names stay out of URLs)
     "carnet.coordination_import",
     "carnet.coordination_tokens",
     "carnet.survey",
