@@ -57,3 +57,20 @@ class InvitationForm(BaseForm):
         validators=[required()],
     )
     structure_id = SelectField("Structure (facultatif)", coerce=str, validators=[Optional()])
+
+
+class ChangePasswordForm(BaseForm):
+    current = PasswordField("Mot de passe actuel", validators=[Optional(), max_length(200)])
+    password = PasswordField(
+        "Nouveau mot de passe (12 caractères minimum)",
+        validators=[
+            required(),
+            Length(
+                min=12, max=200, message="Le mot de passe doit compter entre 12 et 200 caractères."
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirmez le nouveau mot de passe",
+        validators=[EqualTo("password", message="Les deux mots de passe ne sont pas identiques.")],
+    )

@@ -87,6 +87,13 @@ def consume_login_token(token: str) -> User | None:
     return row.user
 
 
+def change_password(user: User, password: str) -> None:
+    """Set a new password; every session opened before ends (`User.set_password`)."""
+    user.set_password(password)
+    audit.record(user, "password_changed", "user", user.id)
+    db.session.flush()
+
+
 def logout(user: User) -> None:
     """End every session of the user (the session id embeds this token)."""
     user.end_all_sessions()

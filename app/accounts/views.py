@@ -5,6 +5,7 @@ from flask_login import current_user, login_user
 
 from app.accounts import bp, services, team_bp, throttle
 from app.accounts.forms import (
+    ChangePasswordForm,
     ConfirmForm,
     InvitationForm,
     MagicLinkForm,
@@ -128,6 +129,27 @@ def logout():
     session.clear()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("core.home"), 303)
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@access.authenticated
+def change_password():
+    """Change one's password: every other session of the account ends, this one is renewed."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if request.method == "GET":
+        return render_template("accounts/password.html", form=form)
+    if wait := throttle.attempt(user.email):
+        return throttle.refused(wait)
+    if not form.validate():
+        return render_template("accounts/password.html", form=form), 422
+    if user.password_hash and not user.check_password(form.current.data or ""):
+        form.current.errors.append("Le mot de passe actuel n'est pas le bon.")
+        return render_template("accounts/password.html", form=form), 422
+    services.change_password(user, form.password.data)
+    _start_session(user, "password_change")
+    flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
+    return redirect(url_for("accounts.space"), 303)
 
 
 @bp.get("/espace")

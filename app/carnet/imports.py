@@ -214,8 +214,11 @@ def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list]]:
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise refused
     # An XLSX is a zip: bound what it expands to, not only what was uploaded (zip bombs).
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        expanded = sum(member.file_size for member in archive.infolist())
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as error:
+        raise refused from error  # a damaged archive that still looks like a zip
     if expanded > MAX_EXPANDED_BYTES:
         raise FileRefused(
             "Le classeur est trop volumineux une fois ouvert (plus de 50 Mo) : découpez-le ou "

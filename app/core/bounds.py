@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from flask import Flask, Request
+from pydantic import AfterValidator, Field
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
@@ -72,8 +74,8 @@ def _refused_text():
     return RefusedInput(
         400,
         "Requête invalide",
-        "La demande contient un caractère interdit (caractère nul). Corrigez la saisie et "
-        "réessayez.",
+        "La demande contient un caractère interdit (caractère nul ou nom de champ invalide). "
+        "Corrigez la saisie et réessayez.",
     )
 
 
@@ -158,6 +160,26 @@ class BoundedRequest(Request):
         return value
 
 
+# The same bounds for pydantic API bodies (schemas.py): `birth_date: SaneDate`, `id: DbInt`.
+
+
+def _sane_date(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"la date doit être entre {MIN_DATE:%d/%m/%Y} et {MAX_DATE:%d/%m/%Y}")
+    return value
+
+
+def _safe_text(value: str) -> str:
+    if _bad_text(value):
+        raise ValueError("le texte contient un caractère interdit")
+    return value
+
+
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
+DbInt = Annotated[int, Field(ge=MIN_INT, le=MAX_INT)]
+SafeText = Annotated[str, AfterValidator(_safe_text)]
+
+
 def refuse_nul(endpoint, values):
     """App-wide url_value_preprocessor (runs before any lookup): no NUL in the request's text."""
     from flask import request
@@ -166,7 +188,8 @@ def refuse_nul(endpoint, values):
         raise _refused_text()
     for source in (request.args, request.form):
         for key, items in source.lists():
-            if "\x00" in key or any("\x00" in item for item in items):
+            # A multipart field name with a line break is parsed as None: refused too.
+            if key is None or "\x00" in key or any("\x00" in item for item in items):
                 raise _refused_text()
 
 

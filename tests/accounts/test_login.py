@@ -214,9 +214,11 @@ def test_rate_limits_are_shared_between_processes_through_redis(app, tmp_path):
             str(attempts),
             str(tmp_path / "o.jsonl"),
         ]
-        return subprocess.run(  # noqa: S603 (our own interpreter and script)
-            args, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+            args, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout.strip()
 
     assert process(3) == "401,401,401"
     assert process(3) == "401,401,429"  # the second process sees the first one's attempts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import json
 import os
 
@@ -17,6 +18,7 @@ from app.accounts.roles import Role
 from app.core import bounds
 from app.core.forms import BaseForm
 from tests.carnet.api_factories import bearer, issue_token
+from tests.carnet.coordination_factories import xlsx_bytes
 from tests.carnet.factories import NotebookFactory, add_member
 from tests.core.battery import all_rules, build_path, demo_clients, is_int_argument, seed_demo
 from tests.factories import PASSWORD, member
@@ -92,6 +94,12 @@ def test_dates_in_a_search_query_are_bounded_too(client, professional):
         {"path": "/seine-saint-denis%00/carnet/carnets"},
         {"path": f"{NOTEBOOKS}/nouveau", "method": "POST", "data": {"first_name": "a\x00"}},
         {"path": "/connexion", "method": "POST", "data": {"email": "\x00@x.fr", "password": "x"}},
+        {
+            "path": "/deconnexion",
+            "method": "POST",
+            "data": {"nom\r": "x", "file": (io.BytesIO(b"x"), "a.csv")},
+            "content_type": "multipart/form-data",
+        },
     ],
 )
 def test_a_nul_character_is_refused_with_a_french_400(client, professional, request_args):
@@ -150,6 +158,8 @@ def test_depth_is_measured_outside_strings():
 
 
 # Every route, hostile values, every role: no 5xx
+
+WORKBOOK = xlsx_bytes([["nom", "prenom", "date_naissance"], ["Moreau", "Julien", "12/04/1990"]])
 
 EXAMPLES = int(os.environ.get("BOUNDS_FUZZ_EXAMPLES", "10"))
 HOSTILE = [
@@ -233,7 +243,7 @@ def test_no_route_answers_5xx_to_hostile_values(app):
 
     for rule in all_rules(app):
         attack_route(app, rule, clients, secret, territories, queries, failures)
-    assert failures == {}
+    assert failures == {}, "\n".join(f"{e}: {f!r}"[:800] for e, f in failures.items())
 
 
 def attack_route(app, rule, clients, secret, territories, queries, failures):
@@ -263,8 +273,12 @@ def attack_route(app, rule, clients, secret, territories, queries, failures):
         form=queries,
         body=json_bodies,
         htmx=st.booleans(),
+        upload=st.none()
+        | st.tuples(
+            st.binary(max_size=600) | st.just(WORKBOOK), st.sampled_from(["a.csv", "a.xlsx"])
+        ),
     )
-    def attack(role, method, values, query, form, body, htmx):
+    def attack(role, method, values, query, form, body, htmx, upload):
         client = clients[role]
         if rule.endpoint in SESSION_ENDING:
             client = app.test_client()
@@ -282,11 +296,71 @@ def attack_route(app, rule, clients, secret, territories, queries, failures):
                 kwargs.update(data=body.encode("utf-8", "surrogatepass"))
                 kwargs.update(content_type="application/json")
         elif method == "POST":
-            kwargs["data"] = form
+            kwargs["data"] = dict(form)
+            if upload is not None:  # multipart, with a file
+                kwargs["data"]["file"] = (io.BytesIO(upload[0]), upload[1])
+                kwargs["content_type"] = "multipart/form-data"
         response = client.open(path, method=method, headers=headers, **kwargs)
         if response.status_code >= 500:
-            failures.setdefault(rule.endpoint, (role, method, path, query, form, body))
+            failures.setdefault(
+                rule.endpoint, (role, method, path, query, form, upload, response.text[-300:])
+            )
         assert response.status_code < 500, (rule.endpoint, role, method, path)
 
     with contextlib.suppress(AssertionError):  # collected in `failures`
         attack()
+
+
+def test_pydantic_bodies_get_the_same_bounds():
+    from datetime import date
+
+    from pydantic import BaseModel, ValidationError
+
+    class Body(BaseModel):
+        birth_date: bounds.SaneDate
+        notebook_id: bounds.DbInt
+        name: bounds.SafeText
+
+    assert Body(birth_date="1985-07-14", notebook_id=12, name="Zoé").birth_date == date(1985, 7, 14)
+    for bad in (
+        {"birth_date": "0001-01-01"},
+        {"notebook_id": 2**31},
+        {"name": "a\x00b"},
+        {"name": "\ud800"},
+    ):
+        with pytest.raises(ValidationError):
+            Body(**{"birth_date": "1985-07-14", "notebook_id": 1, "name": "x", **bad})
+
+
+def _flipped(content: bytes, flips) -> bytes:
+    data = bytearray(content)
+    for position, value in flips:
+        data[position % len(data)] = value
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.lists(st.tuples(st.integers(0), st.integers(0, 255)), min_size=1, max_size=8).map(
+            lambda flips: _flipped(WORKBOOK, flips)
+        ),
+        st.lists(st.lists(hostile_text, max_size=6), max_size=30).map(
+            lambda rows: "\n".join(
+                ";".join(r) for r in [["nom", "prenom", "date_naissance"], *rows]
+            ).encode("utf-8", "surrogatepass")
+        ),
+    ),
+    filename=st.sampled_from(["p.csv", "p.xlsx", "p.txt", "p", ".csv"]),
+)
+def test_reading_any_file_gives_rows_or_a_french_refusal(content, filename):
+    from app.carnet import imports
+
+    try:
+        table = imports.read_table(filename, content, imports.BENEFICIARIES)
+    except imports.FileRefused as refusal:
+        assert str(refusal)[0].isupper()
+        return
+    assert len(table) <= imports.MAX_ROWS
+    assert all(set(row) <= set(imports.COLUMNS[imports.BENEFICIARIES]) for _, row in table)
