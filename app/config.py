@@ -62,8 +62,6 @@ def load(app) -> None:
         WTF_I18N_ENABLED=False,  # WTForms' bundled French messages (BaseForm.Meta.locales)
         MAGIC_LINK_TTL=timedelta(minutes=15),
         INVITATION_TTL=timedelta(days=7),
-        # Front-end assets: served from static/vendor when `make assets` ran, else this CDN.
-        ASSETS_CDN="https://cdn.jsdelivr.net/npm",
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
     )

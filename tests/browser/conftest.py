@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 
 import pytest
 from werkzeug.serving import make_server
@@ -146,3 +147,38 @@ def check_accessibility_basics(page):
     assert duplicate_ids == []
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"
+    html = page.evaluate("() => performance.getEntriesByType('navigation')[0].decodedBodySize")
+    assert html <= HTML_MAX, f"{page.url}: {html} bytes of HTML"
+
+
+HTML_MAX = 100_000
+
+
+@dataclass
+class Transfers:
+    items: list[tuple[str, int]]  # (url, bytes on the wire, headers included)
+    html: int  # the page's HTML, decompressed
+
+    @property
+    def total(self) -> int:
+        return sum(size for _, size in self.items)
+
+    def describe(self) -> str:
+        lines = [f"{size:>8} {url}" for url, size in self.items]
+        return "\n".join([*lines, f"{self.total:>8} in {len(self.items)} requests"])
+
+
+def transfers(page) -> Transfers:
+    """What the current page fetched from the network (cache hits excluded), once it settled."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    entries = page.evaluate(
+        """() => [...performance.getEntriesByType('navigation'),
+                  ...performance.getEntriesByType('resource')]
+            .map(e => [e.name, e.transferSize, e.decodedBodySize, e.entryType])"""
+    )
+    html = next(decoded for _, _, decoded, kind in entries if kind == "navigation")
+    return Transfers(
+        items=[(name, size) for name, size, _, _ in entries if size > 0],
+        html=html,
+    )
