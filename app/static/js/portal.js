@@ -32,6 +32,20 @@
     announce("Connexion perdue : vérifiez votre réseau puis réessayez. Rien n'a été enregistré.");
   });
 
+  // A table wider than the screen scrolls: keyboard users reach it with Tab (WCAG 2.1.1).
+  function reachableTables(root) {
+    root.querySelectorAll(".fr-table table, .fr-table__container").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.tabIndex = 0;
+      } else {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  reachableTables(document);
+  window.addEventListener("resize", function () { reachableTables(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { reachableTables(event.detail.elt); });
+
   document.addEventListener("htmx:beforeRequest", function () {
     var region = document.getElementById("portal-live-errors");
     if (region) region.innerHTML = "";
