@@ -75,6 +75,10 @@ def register_request_hooks(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.teardown_request(unbind_territory)
     app.context_processor(inject_template_context)
+    if app.config.get("QUERY_COUNT_HEADER"):
+        from app.core.querycount import add_query_count_header
+
+        add_query_count_header(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

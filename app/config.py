@@ -62,6 +62,8 @@ def load(app) -> None:
         WTF_I18N_ENABLED=False,  # WTForms' bundled French messages (BaseForm.Meta.locales)
         MAGIC_LINK_TTL=timedelta(minutes=15),
         INVITATION_TTL=timedelta(days=7),
+        # Benchmarks only: each response carries its SQL statement count (X-SQL-Queries).
+        QUERY_COUNT_HEADER=_bool("QUERY_COUNT_HEADER", False),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
     )

@@ -1,0 +1,118 @@
+"""Serve the benchmark database as production does: the Procfile's `web:` command (gunicorn)."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile_web(env: dict[str, str]) -> list[str]:
+    """The Procfile's web command, its ${VAR:-default} expanded from `env`."""
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    command = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m.group(1), m.group(2)), line[4:])
+    argv = shlex.split(command)
+    argv[0] = str(Path(sys.executable).with_name(argv[0]))  # the virtualenv's gunicorn
+    return argv
+
+
+@contextlib.contextmanager
+def serve(database_url: str, workers: int = 2):
+    """Start the Procfile's web process on a free local port; yield its (host, port)."""
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="bench-server-")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(16),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "RATELIMIT_ENABLED": "false",
+        "QUERY_COUNT_HEADER": "true",
+        "MAIL_OUTBOX_PATH": f"{folder}/outbox.jsonl",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("FLASK_DEBUG", None)
+    argv = procfile_web(env)
+    argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"  # loopback only
+    with open(f"{folder}/gunicorn.log", "wb") as log:
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if get(("127.0.0.1", port), "/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"gunicorn n'a pas démarré : voir {folder}/gunicorn.log")
+                time.sleep(0.2)
+            yield ("127.0.0.1", port)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def get(address, path: str, cookie: str = "", encoding: str = "br"):
+    """One GET: (status, headers, raw body as sent on the wire)."""
+    connection = http.client.HTTPConnection(*address, timeout=30)
+    try:
+        headers = {"Accept-Encoding": encoding}
+        if cookie:
+            headers["Cookie"] = cookie
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def login(address, email: str, password: str) -> str:
+    """Log in through the real form (CSRF included); return the session cookie header."""
+    status, headers, body = get(address, "/connexion", encoding="identity")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
+        rb'name="csrf_token" value="([^"]+)"', body
+    )
+    cookie = _cookie(headers)
+    connection = http.client.HTTPConnection(*address, timeout=30)
+    try:
+        form = {"csrf_token": token.group(1).decode(), "email": email, "password": password}
+        connection.request(
+            "POST",
+            "/connexion",
+            body=urlencode(form),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
+        response = connection.getresponse()
+        response.read()
+        if response.status != 303:
+            raise SystemExit(f"Connexion refusée pour {email} ({response.status})")
+        return _cookie(response.headers) or cookie
+    finally:
+        connection.close()
+
+
+def _cookie(headers) -> str:
+    pairs = [h.split(";", 1)[0] for h in headers.get_all("Set-Cookie") or []]
+    return "; ".join(pairs)
