@@ -124,11 +124,12 @@ def html_validator():
     server.wait(timeout=10)
 
 
-def open_page(browser, live_server, device: str):
+def open_page(browser, live_server, device: str, javascript: bool = True):
     """A fresh browser context (its own cookies: one person) on the live server."""
     context = browser.new_context(
         base_url=live_server.base_url,
         locale="fr-FR",
+        java_script_enabled=javascript,
         **(PHONE if device == "phone" else DESKTOP),
     )
     context.set_default_timeout(10_000)
@@ -189,11 +190,11 @@ def page(request, browser, live_server, html_validator):
 
 @pytest.fixture
 def people(browser, live_server, html_validator):
-    """Several people, each with their own phone browser."""
+    """Several people, each with their own phone browser (`javascript=False` to turn it off)."""
     pages = []
 
-    def _open(device="phone"):
-        pages.append(open_page(browser, live_server, device))
+    def _open(device="phone", javascript=True):
+        pages.append(open_page(browser, live_server, device, javascript))
         return pages[-1]
 
     yield _open
