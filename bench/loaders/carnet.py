@@ -30,9 +30,11 @@ def load(notebooks: int, rng) -> Loaded:
     from app.extensions import db
     from app.tenancy.models import Territory
 
-    territories = db.session.scalars(
-        select(Territory).where(Territory.carnet_enabled).order_by(Territory.id)
-    ).all()
+    territories = [
+        t
+        for t in db.session.scalars(select(Territory).order_by(Territory.id))
+        if t.enables("carnet")
+    ]
     now = datetime.now(UTC)
     password_hash = generate_password_hash(PASSWORD, method="scrypt")
     users, memberships = [], []
