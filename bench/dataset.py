@@ -19,6 +19,7 @@ def make_app(url: str):
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_ENABLED": False,
             "MAIL_OUTBOX_PATH": f"{folder}/outbox.jsonl",
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
         }
     )
 
