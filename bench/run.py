@@ -78,13 +78,17 @@ def run(
 
 
 def machine() -> str:
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", charge moyenne (1 min) à la fin : {os.getloadavg()[0]:.1f}"
     memory = ""
     if os.path.exists("/proc/meminfo"):
         with open("/proc/meminfo") as f:
             kib = int(f.readline().split()[1])
         memory = f", {kib / 1024 / 1024:.0f} GiB"
     return (
-        f"{platform.platform()}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
+        f"{platform.platform()}, {os.cpu_count()} cores{memory}, "
+        f"Python {platform.python_version()}{load}"
     )
 
 
