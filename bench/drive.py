@@ -22,7 +22,9 @@ class Measure:
     not_ok: int
 
 
-def wrk(address, path: str, cookie: str, connections: int, seconds: int, threads: int) -> Measure:
+def wrk(
+    address, path: str, cookie: str, connections: int, seconds: int, threads: int, body: str = ""
+) -> Measure:
     binary = shutil.which("wrk")
     if not binary:
         raise SystemExit("wrk est nécessaire : apt-get install wrk")
@@ -42,6 +44,8 @@ def wrk(address, path: str, cookie: str, connections: int, seconds: int, threads
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     command.append(f"http://{address[0]}:{address[1]}{path}")
+    if body:
+        command += ["--", body]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     return parse(output)
 

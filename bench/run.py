@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench import dataset
 from bench.drive import Measure, wrk
-from bench.server import get, login, serve
+from bench.server import form_body, get, login, serve
 
 # The targets, read from the table (never asserted as timings).
 TARGET_SHARE = 0.10  # of /healthz's throughput
@@ -50,11 +50,13 @@ def run(
         ceiling = wrk(address, "/healthz", "", connections, seconds, threads=2)
         rows.append(Row("/healthz (plafond)", "/healthz", ceiling, 1, 0, 0))
         for page in loaded.pages:
-            status, headers, body = get(address, page.path, cookies[page.email])
+            cookie = cookies[page.email]
+            sent = form_body(address, page.path, cookie, page.form) if page.form else ""
+            status, headers, body = get(address, page.path, cookie, body=sent)
             if status != 200:
                 raise SystemExit(f"{page.name} : {page.path} répond {status}")
-            identity = get(address, page.path, cookies[page.email], encoding="identity")[2]
-            measure = wrk(address, page.path, cookies[page.email], connections, seconds, threads=2)
+            identity = get(address, page.path, cookie, encoding="identity", body=sent)[2]
+            measure = wrk(address, page.path, cookie, connections, seconds, threads=2, body=sent)
             rows.append(
                 Row(
                     page.name,

@@ -74,30 +74,42 @@ def serve(database_url: str, workers: int = 2):
             process.wait(timeout=30)
 
 
-def get(address, path: str, cookie: str = "", encoding: str = "br"):
-    """One GET: (status, headers, raw body as sent on the wire)."""
+def get(address, path: str, cookie: str = "", encoding: str = "br", body: str = ""):
+    """One GET (a POST of `body` when given): (status, headers, raw body as on the wire)."""
     connection = http.client.HTTPConnection(*address, timeout=30)
     try:
         headers = {"Accept-Encoding": encoding}
         if cookie:
             headers["Cookie"] = cookie
-        connection.request("GET", path, headers=headers)
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request("POST" if body else "GET", path, body=body or None, headers=headers)
         response = connection.getresponse()
         return response.status, response.headers, response.read()
     finally:
         connection.close()
 
 
+def csrf_token(html: bytes) -> str:
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        rb'name="csrf_token" value="([^"]+)"', html
+    )
+    return token.group(1).decode()
+
+
+def form_body(address, path: str, cookie: str, form: dict[str, str]) -> str:
+    """The urlencoded form, with the CSRF token of the session's form page."""
+    html = get(address, path, cookie, encoding="identity")[2]
+    return urlencode({**form, "csrf_token": csrf_token(html)})
+
+
 def login(address, email: str, password: str) -> str:
     """Log in through the real form (CSRF included); return the session cookie header."""
     status, headers, body = get(address, "/connexion", encoding="identity")
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
-        rb'name="csrf_token" value="([^"]+)"', body
-    )
     cookie = _cookie(headers)
     connection = http.client.HTTPConnection(*address, timeout=30)
     try:
-        form = {"csrf_token": token.group(1).decode(), "email": email, "password": password}
+        form = {"csrf_token": csrf_token(body), "email": email, "password": password}
         connection.request(
             "POST",
             "/connexion",

@@ -1,5 +1,6 @@
 -- wrk script of the benchmark: counts the responses that are not 200 (a redirect to the login
--- page would otherwise pass for a fast page). The session cookie comes in with -H.
+-- page would otherwise pass for a fast page). The session cookie comes in with -H; a form page
+-- is POSTed with the body given after `--`.
 local threads = {}
 
 function setup(thread)
@@ -8,6 +9,11 @@ end
 
 function init(args)
   bad = 0
+  if args[1] then
+    wrk.method = "POST"
+    wrk.body = args[1]
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
 end
 
 function response(status, headers, body)

@@ -27,9 +27,11 @@ def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
     from app.accounts.seed import load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.core import transaction
 
     logins = load_demo()
-    load_demo_notebooks()
+    with transaction.unit_of_work():
+        load_demo_notebooks()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

@@ -20,6 +20,7 @@ class Page:
     name: str
     email: str
     path: str
+    form: dict[str, str] | None = None  # POSTed (with the session's CSRF token) when given
 
 
 @dataclass

@@ -168,7 +168,8 @@ def load(notebooks: int, rng) -> Loaded:
                 "liste filtrée (thème + inactifs)", pro, f"{base}/carnets?theme=logement&inactive=y"
             ),
             Page("recherche par nom", pro, f"{base}/carnets?q=nom00"),
-            Page("retrouver par NIR", pro, f"{base}/rechercher?nir={nir}"),
+            # The exact-match search is a POST: a NIR never travels in a URL.
+            Page("retrouver par NIR (POST)", pro, f"{base}/rechercher", form={"nir": nir}),
             Page("page d'un carnet (pro)", pro, f"{base}/carnets/{notebook}"),
             Page("mon carnet (personne)", person, f"{base}/carnets/{notebook}"),
             Page("journal des accès (personne)", person, f"{base}/carnets/{notebook}/acces"),
