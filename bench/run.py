@@ -51,7 +51,9 @@ def run(
         rows.append(Row("/healthz (plafond)", "/healthz", ceiling, 1, 0, 0))
         for page in loaded.pages:
             cookie = cookies[page.email]
-            sent = form_body(address, page.path, cookie, page.form) if page.form else ""
+            sent = ""
+            if page.form:
+                sent, cookie = form_body(address, page.path, cookie, page.form)
             status, headers, body = get(address, page.path, cookie, body=sent)
             if status != 200:
                 raise SystemExit(f"{page.name} : {page.path} répond {status}")

@@ -97,10 +97,11 @@ def csrf_token(html: bytes) -> str:
     return token.group(1).decode()
 
 
-def form_body(address, path: str, cookie: str, form: dict[str, str]) -> str:
-    """The urlencoded form, with the CSRF token of the session's form page."""
-    html = get(address, path, cookie, encoding="identity")[2]
-    return urlencode({**form, "csrf_token": csrf_token(html)})
+def form_body(address, path: str, cookie: str, form: dict[str, str]) -> tuple[str, str]:
+    """The urlencoded form with a CSRF token from the form page, and the session cookie that
+    holds that token (the page may set a new one)."""
+    _, headers, html = get(address, path, cookie, encoding="identity")
+    return urlencode({**form, "csrf_token": csrf_token(html)}), _cookie(headers) or cookie
 
 
 def login(address, email: str, password: str) -> str:
