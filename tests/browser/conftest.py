@@ -29,8 +29,6 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-# Until the templates write htmx attributes as data-hx-* (a mechanical rename done last).
-PENDING = ("Attribute “hx-",)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -116,8 +114,7 @@ def html_validator():
         return [
             f"line {m.get('lastLine')}: {m['message']} «{m.get('extract', '').strip()}»"
             for m in messages
-            if (m["type"] == "error" or m.get("subType") == "fatal")
-            and not m["message"].startswith(PENDING)
+            if m["type"] == "error" or m.get("subType") == "fatal"
         ]
 
     yield validate
