@@ -22,19 +22,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Front-end libraries from their pinned npm packages into app/static/vendor (not committed).
-# Without npm, pages fall back to the pinned CDN with Subresource Integrity.
-assets:
-	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
-		rm -rf app/static/vendor && mkdir -p app/static/vendor/dsfr/utility/icons app/static/vendor/htmx && \
-		cp node_modules/@gouvfr/dsfr/dist/dsfr.min.css node_modules/@gouvfr/dsfr/dist/dsfr.module.min.js \
-		   node_modules/@gouvfr/dsfr/dist/dsfr.nomodule.min.js app/static/vendor/dsfr/ && \
-		cp node_modules/@gouvfr/dsfr/dist/utility/icons/icons.min.css app/static/vendor/dsfr/utility/icons/ && \
-		cp -r node_modules/@gouvfr/dsfr/dist/fonts node_modules/@gouvfr/dsfr/dist/icons \
-		      node_modules/@gouvfr/dsfr/dist/favicon app/static/vendor/dsfr/ && \
-		cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx/ ; \
-	else echo "npm absent : les pages chargeront le DSFR et htmx depuis le CDN (SRI)."; fi
+# Front end from the pinned npm packages: only the DSFR parts the portal uses, fingerprinted and
+# precompressed (gzip, brotli) into app/static/dist/ (not committed); see app/core/assetbuild.py.
+assets: install
+	@command -v npm >/dev/null 2>&1 || { echo "npm est nécessaire pour construire le front (make assets)."; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m app.core.assetbuild
 
 # Local targets run in debug (no SECRET_KEY needed). On a PaaS, the Procfile's release step migrates.
 migrate: install
@@ -61,4 +54,4 @@ bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache
+	rm -rf $(VENV) node_modules app/static/dist app/static/cache_manifest.json .pytest_cache

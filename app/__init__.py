@@ -94,6 +94,10 @@ def register_request_hooks(app: Flask) -> None:
     transaction.register(app)
     app.teardown_request(unbind_territory)
     app.context_processor(inject_template_context)
+    if app.config.get("QUERY_COUNT_HEADER"):
+        from app.core.querycount import add_query_count_header
+
+        add_query_count_header(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

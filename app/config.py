@@ -66,8 +66,8 @@ def load(app) -> None:
         WTF_I18N_ENABLED=False,  # WTForms' bundled French messages (BaseForm.Meta.locales)
         MAGIC_LINK_TTL=timedelta(minutes=15),
         INVITATION_TTL=timedelta(days=7),
-        # Front-end assets: served from static/vendor when `make assets` ran, else this CDN.
-        ASSETS_CDN="https://cdn.jsdelivr.net/npm",
+        # Benchmarks only: each response carries its SQL statement count (X-SQL-Queries).
+        QUERY_COUNT_HEADER=_bool("QUERY_COUNT_HEADER", False),
         # The portal's public address: every absolute link in mail is built from it (never from
         # the request's Host). Required outside debug.
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),

@@ -1,60 +1,79 @@
-"""Front-end assets: from static/vendor when `make assets` put them there, else a pinned CDN + SRI.
+"""Front-end assets built by `make assets` (app/core/assetbuild.py) into static/dist/.
 
-Versions and hashes are those of the npm packages pinned in package.json; a test checks that the
-vendored files match them.
+- Flask-Static-Digest: templates call `static_url_for("static", filename="dist/portal.css")`, which
+  answers the fingerprinted name from static/cache_manifest.json.
+- WhiteNoise serves /static/ before Flask: the brotli or gzip copy the browser accepts, and
+  fingerprinted files with `Cache-Control: max-age=31536000, public, immutable`.
+- Flask-Compress compresses what Flask renders (HTML, htmx fragments, JSON).
 """
 
 from __future__ import annotations
 
 import os
+import re
 
-from flask import url_for
+from flask_compress import Compress
+from flask_static_digest import FlaskStaticDigest
 from markupsafe import Markup, escape
+from whitenoise import WhiteNoise
 
-PACKAGES = {"dsfr": ("@gouvfr/dsfr", "1.15.3", "dist"), "htmx": ("htmx.org", "2.0.11", "dist")}
+YEAR = 365 * 24 * 3600
+FINGERPRINTED = re.compile(r"-[0-9a-f]{32}\.")
+# Faces the pages render before anything else: body text and headings. Others load on demand.
+PRELOADED_FONTS = ("Marianne-Regular-latin", "Marianne-Bold-latin")
+compress = Compress()
 
-FILES = {
-    (
-        "dsfr",
-        "dsfr.min.css",
-    ): "sha384-4wpI8Llc2UUHtcY7yHu3Oim5ehqTpPK04DMn+rRCXUCwH1g2ChPUDO85/A1YdgFF",
-    ("dsfr", "utility/icons/icons.min.css"): (
-        "sha384-eZttJ6GiCRGDB0vSXDFErzpOrPQjG4MIkulDX4nwR7drxWPMBsiZ5aqaF3WB3WHf"
-    ),
-    ("dsfr", "dsfr.module.min.js"): (
-        "sha384-Cw5CS2Fvr/DGphoVDgLsI2KeLYMzyATr8PRwDeI+zalFEZ0G8Ig7ZLg8CsMUQW5W"
-    ),
-    ("dsfr", "dsfr.nomodule.min.js"): (
-        "sha384-tkAKezl+bRSEV/4mX62A5YqSF/UFUouij71dC4iScRuUnrvVPr1OYbhpUBA9tiOj"
-    ),
-    (
-        "htmx",
-        "htmx.min.js",
-    ): "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg",
-}
+
+def _static_headers(headers, path, url):
+    headers["X-Content-Type-Options"] = "nosniff"
 
 
 class Assets:
     def __init__(self, app):
-        self.cdn = app.config["ASSETS_CDN"]
-        self.vendor_dir = os.path.join(app.static_folder, "vendor")
-        self.local = {
-            key: os.path.isfile(os.path.join(self.vendor_dir, key[0], key[1])) for key in FILES
-        }
-        self.all_local = all(self.local.values())
+        app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+        app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+        app.config.setdefault("COMPRESS_REGISTER", True)
+        compress.init_app(app)
+        self.digest = FlaskStaticDigest(app)
+        self._head: Markup | None = None
+        self.manifest = os.path.join(app.static_folder, "cache_manifest.json")
+        self.built = os.path.isfile(self.manifest)
+        fonts = os.path.join(app.static_folder, "dist", "fonts")
+        self.fonts = sorted(
+            f"dist/fonts/{name}"
+            for name in (os.listdir(fonts) if os.path.isdir(fonts) else ())
+            if name.rsplit("-", 1)[0] in PRELOADED_FONTS
+        )
+        app.wsgi_app = WhiteNoise(
+            app.wsgi_app,
+            root=app.static_folder,
+            prefix=app.static_url_path,
+            max_age=60,
+            immutable_file_test=lambda path, url: bool(FINGERPRINTED.search(url)),
+            add_headers_function=_static_headers,
+        )
         app.extensions["assets"] = self
-        app.jinja_env.globals["asset_tag"] = self.tag
+        app.jinja_env.globals["asset_head"] = self.head
 
-    def url(self, package: str, path: str) -> tuple[str, str | None]:
-        if self.local[(package, path)]:
-            return url_for("static", filename=f"vendor/{package}/{path}"), None
-        name, version, folder = PACKAGES[package]
-        return f"{self.cdn}/{name}@{version}/{folder}/{path}", FILES[(package, path)]
-
-    def tag(self, package: str, path: str, module: bool | None = None) -> Markup:
-        href, integrity = self.url(package, path)
-        sri = f' integrity="{integrity}" crossorigin="anonymous"' if integrity else ""
-        if path.endswith(".css"):
-            return Markup(f'<link rel="stylesheet" href="{escape(href)}"{sri}>')  # noqa: S704 (escaped)
-        kind = ' type="module"' if module else (" nomodule" if module is False else "")
-        return Markup(f'<script src="{escape(href)}"{kind}{sri} defer></script>')  # noqa: S704 (escaped)
+    def head(self) -> Markup:
+        """The <head> links: preloaded fonts, the stylesheet, the icon, the scripts."""
+        if self._head is None:
+            url = self.digest.static_url_for
+            tags = [
+                f'<link rel="preload" href="{escape(url("static", filename=font))}" as="font" '
+                'type="font/woff2" crossorigin>'
+                for font in self.fonts
+            ]
+            css, icon = (
+                url("static", filename="dist/portal.css"),
+                url("static", filename="dist/favicon.svg"),
+            )
+            tags += [
+                f'<link rel="stylesheet" href="{escape(css)}">',
+                f'<link rel="icon" href="{escape(icon)}" type="image/svg+xml">',
+                f'<script type="module" src="{escape(url("static", filename="dist/dsfr.module.js"))}"></script>',
+                f'<script nomodule src="{escape(url("static", filename="dist/dsfr.nomodule.js"))}" defer></script>',
+                f'<script src="{escape(url("static", filename="dist/portal.js"))}" defer></script>',
+            ]
+            self._head = Markup("\n  ".join(tags))  # noqa: S704 (every URL escaped)
+        return self._head

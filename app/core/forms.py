@@ -18,6 +18,23 @@ class BaseForm(FlaskForm):
 
     class Meta:
         locales = ["fr_FR", "fr"]
+
+        def build_csrf(self, form):
+            # The CSRF field renders without an id: a page with several forms would otherwise
+            # repeat id="csrf_token" (invalid HTML), whether through the field or hidden_tag().
+            csrf = super().build_csrf(form)
+            if csrf is None:
+                return None
+            setup = csrf.setup_form
+
+            def setup_without_id(bound_form):
+                fields = setup(bound_form)
+                for _name, unbound in fields:
+                    unbound.kwargs.setdefault("render_kw", {"id": False})
+                return fields
+
+            csrf.setup_form = setup_without_id
+            return csrf
         bind_field = bounds.bind_field  # dates, integers and text within bounds
 
 

@@ -6,15 +6,12 @@ from flask import current_app, request
 
 
 def set_security_headers(response):
-    cdn = (
-        "" if current_app.extensions["assets"].all_local else " " + current_app.config["ASSETS_CDN"]
-    )
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
-        f"script-src 'self'{cdn}; "
-        f"style-src 'self'{cdn}; "
-        f"font-src 'self'{cdn}; "
-        f"img-src 'self' data:{cdn}; "
+        "script-src 'self'; "
+        "style-src 'self'; "
+        "font-src 'self'; "
+        "img-src 'self' data:; "
         "connect-src 'self'; "
         "object-src 'none'; "
         "base-uri 'self'; "

@@ -1,10 +1,23 @@
-"""A live server (the real app, CSRF on) in a thread, and headless Chromium driven by Playwright."""
+"""A live server (the real app, CSRF on) in a thread, and headless Chromium driven by Playwright.
+
+Every HTML page a browser test receives is checked by the Nu HTML validator (vnu.jar from the pinned
+npm package `vnu-jar`, served once per session on Debian's Java); `check_accessibility_basics`
+also runs axe-core (npm `axe-core`, pinned) on the page as rendered, with the real stylesheet.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import socket
+import subprocess
 import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -13,6 +26,9 @@ from app import create_app
 from tests.conftest import PortalClient, portal_test_config
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -56,11 +72,63 @@ def browser():
         browser.close()
 
 
-def open_page(browser, live_server, device: str):
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def html_validator():
+    """The Nu HTML checker as a local HTTP service; returns validate(html) -> [error, ...]."""
+    java = shutil.which("java")
+    if not java:
+        pytest.fail(
+            "Java is required for the Nu HTML validator; .ci/run installs default-jre-headless."
+        )
+    if not VNU_JAR.exists():
+        pytest.fail("vnu.jar missing: run `make assets` (npm ci installs the pinned vnu-jar).")
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 (fixed command)
+        [java, "-Xss1m", "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/?out=json"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()  # noqa: S310
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("The Nu HTML validator did not start.")
+            time.sleep(0.2)
+
+    def validate(html: str) -> list[str]:
+        request = urllib.request.Request(  # noqa: S310 (local validator)
+            url, data=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            messages = json.load(response)["messages"]
+        return [
+            f"line {m.get('lastLine')}: {m['message']} «{m.get('extract', '').strip()}»"
+            for m in messages
+            if m["type"] == "error" or m.get("subType") == "fatal"
+        ]
+
+    yield validate
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def open_page(browser, live_server, device: str, javascript: bool = True):
     """A fresh browser context (its own cookies: one person) on the live server."""
     context = browser.new_context(
         base_url=live_server.base_url,
         locale="fr-FR",
+        java_script_enabled=javascript,
         **(PHONE if device == "phone" else DESKTOP),
     )
     context.set_default_timeout(10_000)
@@ -84,30 +152,56 @@ def open_page(browser, live_server, device: str):
         ),
     )
     page.js_errors = errors
+    documents: dict[str, tuple[str, str]] = {}
+
+    def keep_document(response):
+        if (
+            response.request.resource_type == "document"
+            and response.status == 200
+            and response.headers.get("content-type", "").startswith("text/html")
+        ):
+            html = response.text()
+            documents[hashlib.sha1(html.encode()).hexdigest()] = (response.url, html)  # noqa: S324
+
+    page.on("response", keep_document)
+    page.documents = documents
     return page
 
 
+def invalid_html(pages, validate) -> str:
+    """Validator errors of every HTML page the browsers received ('' when there are none)."""
+    found = []
+    for page in pages:
+        for url, html in page.documents.values():
+            found += [f"{url} {error}" for error in validate(html)]
+    return "\n".join(found)
+
+
 @pytest.fixture(params=["phone", "desktop"])
-def page(request, browser, live_server):
+def page(request, browser, live_server, html_validator):
     page = open_page(browser, live_server, request.param)
     yield page
     page.context.close()
     assert page.js_errors == []
+    invalid = invalid_html([page], html_validator)
+    assert not invalid, invalid
 
 
 @pytest.fixture
-def people(browser, live_server):
-    """Several people, each with their own phone browser."""
+def people(browser, live_server, html_validator):
+    """Several people, each with their own phone browser (`javascript=False` to turn it off)."""
     pages = []
 
-    def _open(device="phone"):
-        pages.append(open_page(browser, live_server, device))
+    def _open(device="phone", javascript=True):
+        pages.append(open_page(browser, live_server, device, javascript))
         return pages[-1]
 
     yield _open
     for page in pages:
         page.context.close()
     assert [p.js_errors for p in pages if p.js_errors] == []
+    invalid = invalid_html(pages, html_validator)
+    assert not invalid, invalid
 
 
 def login_with_password(page, email, password):
@@ -148,6 +242,63 @@ def check_accessibility_basics(page):
     assert duplicate_ids == []
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"
+    html = page.evaluate("() => performance.getEntriesByType('navigation')[0].decodedBodySize")
+    assert html <= HTML_MAX, f"{page.url}: {html} bytes of HTML"
+    assert axe_violations(page) == []
+
+
+_AXE_SOURCE: list[str] = []
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical axe-core violations of the page as rendered (injected through the
+    DevTools protocol, so the page's CSP stays as served)."""
+    if not _AXE_SOURCE:
+        _AXE_SOURCE.append(AXE.read_text(encoding="utf-8"))
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(_AXE_SOURCE[0])
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations
+                .filter(v => ['serious', 'critical'].includes(v.impact))
+                .map(v => ({rule: v.id, help: v.help, url: location.pathname,
+                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+
+
+HTML_MAX = 100_000
+
+
+@dataclass
+class Transfers:
+    items: list[tuple[str, int]]  # (url, bytes on the wire, headers included)
+    html: int  # the page's HTML, decompressed
+
+    @property
+    def total(self) -> int:
+        return sum(size for _, size in self.items)
+
+    def describe(self) -> str:
+        lines = [f"{size:>8} {url}" for url, size in self.items]
+        return "\n".join([*lines, f"{self.total:>8} in {len(self.items)} requests"])
+
+
+def transfers(page) -> Transfers:
+    """What the current page fetched from the network (cache hits excluded), once it settled."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    entries = page.evaluate(
+        """() => [...performance.getEntriesByType('navigation'),
+                  ...performance.getEntriesByType('resource')]
+            .map(e => [e.name, e.transferSize, e.decodedBodySize, e.entryType])"""
+    )
+    html = next(decoded for _, _, decoded, kind in entries if kind == "navigation")
+    return Transfers(
+        items=[(name, size) for name, size, _, _ in entries if size > 0],
+        html=html,
+    )
 
 
 def mail_to(live_server, email: str, timeout: float = 10.0) -> dict:

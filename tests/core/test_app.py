@@ -1,16 +1,11 @@
 """Configuration, health, security headers, CSRF, error pages, assets."""
 
-import base64
-import hashlib
-import os
-
 import pytest
 from sqlalchemy import func, select
 
 from app import create_app
 from app.accounts.roles import Role
 from app.config import _database_url
-from app.core.assets import FILES
 from app.extensions import db
 from tests.conftest import PortalClient, portal_test_config
 from tests.factories import PASSWORD, member
@@ -124,27 +119,6 @@ def test_csrf_token_in_form_and_in_the_htmx_header_are_accepted(csrf_client):
         "/deconnexion", headers={"HX-Request": "true", "X-CSRFToken": header_token}
     )
     assert accepted.status_code == 303
-
-
-def test_vendored_assets_match_the_pinned_hashes(app):
-    vendor = os.path.join(app.static_folder, "vendor")
-    if not os.path.isdir(vendor):
-        pytest.skip("make assets has not run: pages use the CDN with the same hashes")
-    for (package, path), integrity in FILES.items():
-        with open(os.path.join(vendor, package, path), "rb") as f:
-            digest = base64.b64encode(hashlib.sha384(f.read()).digest()).decode()
-        assert integrity == f"sha384-{digest}", path
-
-
-def test_cdn_fallback_carries_subresource_integrity(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(os.path, "isfile", lambda p: False)
-    cdn_app = create_app(portal_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path))
-    monkeypatch.undo()
-    cdn_app.test_client_class = PortalClient
-    response = cdn_app.test_client().get("/")
-    assert 'integrity="sha384-' in response.text
-    assert "cdn.jsdelivr.net/npm/@gouvfr/dsfr@1.15.3/dist/dsfr.min.css" in response.text
-    assert "https://cdn.jsdelivr.net" in response.headers["Content-Security-Policy"]
 
 
 def test_schema_matches_the_migrations(app):

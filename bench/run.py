@@ -1,0 +1,126 @@
+"""The benchmark run: load, serve with gunicorn, measure each key page with wrk, write the table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import dataset
+from bench.drive import Measure, wrk
+from bench.server import form_body, get, login, serve
+
+# The issue's targets, read from the table (never asserted as timings).
+TARGET_SHARE = 0.10  # of /healthz's throughput
+TARGET_P90_MS = 100.0
+
+
+@dataclass
+class Row:
+    name: str
+    path: str
+    measure: Measure
+    queries: int
+    compressed: int  # bytes of HTML on the wire (brotli)
+    html: int  # bytes of HTML
+
+
+def run(
+    database: str | None,
+    sizes: dict[str, int],
+    connections: int,
+    seconds: int,
+    workers: int,
+    results: Path,
+) -> Path:
+    folder = tempfile.mkdtemp(prefix="bench-")
+    url = database or f"sqlite:///{folder}/bench.sqlite3"
+    started = time.perf_counter()
+    loaded = dataset.load(url, sizes)
+    load_seconds = time.perf_counter() - started
+    print(f"Données chargées en {load_seconds:.1f} s : {sizes}", flush=True)
+    passwords = {a.email: a.password for a in loaded.accounts}
+    rows: list[Row] = []
+    with serve(url, workers=workers) as address:
+        cookies = {email: login(address, email, password) for email, password in passwords.items()}
+        ceiling = wrk(address, "/healthz", "", connections, seconds, threads=2)
+        rows.append(Row("/healthz (plafond)", "/healthz", ceiling, 1, 0, 0))
+        for page in loaded.pages:
+            cookie = cookies[page.email]
+            sent = ""
+            if page.form:
+                sent, cookie = form_body(address, page.path, cookie, page.form)
+            status, headers, body = get(address, page.path, cookie, body=sent)
+            if status != 200:
+                raise SystemExit(f"{page.name} : {page.path} répond {status}")
+            identity = get(address, page.path, cookie, encoding="identity", body=sent)[2]
+            measure = wrk(address, page.path, cookie, connections, seconds, threads=2, body=sent)
+            rows.append(
+                Row(
+                    page.name,
+                    page.path,
+                    measure,
+                    int(headers.get("X-SQL-Queries", -1)),
+                    len(body),
+                    len(identity),
+                )
+            )
+            print(f"  {page.name}: {measure.requests_per_second:.0f} req/s", flush=True)
+    table = report(rows, url, sizes, connections, seconds, workers, load_seconds)
+    print(table)
+    results.mkdir(parents=True, exist_ok=True)
+    dialect = url.split(":", 1)[0].split("+", 1)[0]
+    size = "-".join(f"{k}{v}" for k, v in sizes.items())
+    path = results / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{dialect}-{size}.md"
+    path.write_text(table, encoding="utf-8")
+    print(f"Écrit : {path}")
+    return path
+
+
+def machine() -> str:
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", charge moyenne (1 min) à la fin : {os.getloadavg()[0]:.1f}"
+    memory = ""
+    if os.path.exists("/proc/meminfo"):
+        with open("/proc/meminfo") as f:
+            kib = int(f.readline().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    return (
+        f"{platform.platform()}, {os.cpu_count()} cores{memory}, "
+        f"Python {platform.python_version()}{load}"
+    )
+
+
+def report(rows, url, sizes, connections, seconds, workers, load_seconds) -> str:
+    ceiling = rows[0].measure.requests_per_second
+    lines = [
+        f"# Benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- Machine : {machine()}",
+        f"- Base : {url.split(':', 1)[0]} ; données : "
+        + ", ".join(f"{v} {k}" for k, v in sizes.items())
+        + f" (chargées en {load_seconds:.1f} s)",
+        f"- Serveur : commande `web:` du Procfile (gunicorn, {workers} workers) ; "
+        f"client : wrk, {connections} connexions, {seconds} s par page, sessions connectées, "
+        "`Accept-Encoding: br, gzip`",
+        f"- Objectifs : ≥ {TARGET_SHARE:.0%} du débit de /healthz et p90 ≤ {TARGET_P90_MS:.0f} ms",
+        "",
+        "| page | req/s | part de /healthz | p50 (ms) | p90 (ms) | p99 (ms) | requêtes SQL "
+        "| HTML br (Ko) | HTML (Ko) | non-200 | objectifs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        m = row.measure
+        share = m.requests_per_second / ceiling if ceiling else 0
+        ok = share >= TARGET_SHARE and m.p90 <= TARGET_P90_MS and m.not_ok == 0
+        lines.append(
+            f"| {row.name} | {m.requests_per_second:.0f} | {share:.1%} | {m.p50:.1f} | {m.p90:.1f} "
+            f"| {m.p99:.1f} | {row.queries} | {row.compressed / 1000:.1f} | {row.html / 1000:.1f} "
+            f"| {m.not_ok} | {'✓' if ok else '✗'} |"
+        )
+    return "\n".join(lines) + "\n"
