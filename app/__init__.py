@@ -52,6 +52,8 @@ def register_blueprints(app: Flask) -> None:
     from app.core import bp as core_bp
     from app.core.openapi import bp as api_docs_bp
     from app.finance import bp as finance_bp
+    from app.reva import bp as reva_bp
+    from app.reva.api import reva_api
     from app.tenancy import bp as tenancy_bp
 
     app.register_blueprint(core_bp)
@@ -59,6 +61,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(finance_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(carnet_api)
+    app.register_blueprint(reva_bp)
+    app.register_blueprint(reva_api)
     # Territorial blueprints last: their /<territory>/ prefix must not shadow the others.
     app.register_blueprint(team_bp)
     app.register_blueprint(carnet_bp)
@@ -86,6 +90,8 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.carnet.cli import carnet_cli
     from app.core.cli import seed
+    from app.reva.cli import reva_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(carnet_cli)
+    app.cli.add_command(reva_cli)

@@ -174,16 +174,10 @@ def user_spaces(user) -> list[dict]:
                     sorted(r.label for r in national & {Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER})
                 )
                 or "Administration",
-                "url": url_for("accounts.reva_placeholder"),
+                "url": url_for("reva.home"),
             }
         )
     return spaces
-
-
-@bp.get("/reva/")
-@access.roles(Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER, Role.ADMIN, national=True)
-def reva_placeholder():
-    return render_template("accounts/reva_home.html")
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -5,6 +5,8 @@ import json
 import click
 from flask.cli import AppGroup
 
+from app.extensions import db
+
 seed = AppGroup("seed", help="Charger les données de référence ou de démonstration.")
 
 
@@ -25,11 +27,16 @@ def seed_reference():
 @click.option("--json", "as_json", is_flag=True, help="Afficher les comptes en JSON.")
 def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
-    from app.accounts.seed import load_demo
+    from werkzeug.security import generate_password_hash
+
+    from app.accounts.seed import DEMO_PASSWORD, load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.reva.seed import load_demo_reva
 
     logins = load_demo()
     load_demo_notebooks()
+    logins += load_demo_reva(generate_password_hash(DEMO_PASSWORD, method="scrypt"))
+    db.session.commit()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return
