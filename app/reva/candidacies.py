@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from flask import render_template
+from flask import current_app
 
 from app.accounts.models import User
 from app.core import audit, mail
@@ -271,6 +271,15 @@ def apply(
     now = now or utcnow()
     source = candidacy.status
     target = transition.target or candidacy.status_before_inactive or Status.SUBMITTED
+    audit.record(user, f"reva_{name}", "reva_candidacy", candidacy.id, f"{source} → {target}")
+    if target is Status.DELETED:
+        db.session.delete(candidacy)
+        db.session.flush()
+        return None
+    if target is Status.INACTIVE_PENDING:
+        candidacy.status_before_inactive = source
+    elif source in (Status.INACTIVE_PENDING, Status.INACTIVE_CONFIRMED) and target not in CLOSED:
+        candidacy.status_before_inactive = None
     event = CandidacyEvent(
         candidacy=candidacy,
         at=now,
@@ -281,15 +290,6 @@ def apply(
         actor_user_id=getattr(user, "id", None),
         comment=comment,
     )
-    audit.record(user, f"reva_{name}", "reva_candidacy", candidacy.id, f"{source} → {target}")
-    if target is Status.DELETED:
-        db.session.delete(candidacy)
-        db.session.flush()
-        return None
-    if target is Status.INACTIVE_PENDING:
-        candidacy.status_before_inactive = source
-    elif source in (Status.INACTIVE_PENDING, Status.INACTIVE_CONFIRMED) and target not in CLOSED:
-        candidacy.status_before_inactive = None
     candidacy.status = target
     candidacy.status_changed_at = now
     if actor is not S:
@@ -469,8 +469,9 @@ def _notify(candidacy: Candidacy, transition: Transition, event: CandidacyEvent)
             mail.send(
                 address,
                 f"VAE — {candidacy.certification.label} : {candidacy.status.label}",
-                render_template(
-                    "reva/mail/transition.txt",
+                # The Jinja environment directly: mail is also sent from commands, with no
+                # request nor logged-in user for the context processors.
+                current_app.jinja_env.get_template("reva/mail/transition.txt").render(
                     candidacy=candidacy,
                     event=event,
                     step=step,

@@ -31,6 +31,23 @@ PUBLIC = {
     "api.openapi",
     "carnet_api.beneficiaries",
     "carnet_api.notebook",
+    # REVA: the entry point, the catalogue and signing up are open to all; badge documents and
+    # share pages are public by design (hosted verification; the link is the secret).
+    "reva.home",
+    "reva.catalogue",
+    "reva.certification",
+    "reva.sign_up",
+    "reva.issuer",
+    "reva.competence_class",
+    "reva.block_class",
+    "reva.assertion",
+    "reva.shared",
+    # REVA certifier API: bearer token (tests/reva/test_api.py).
+    "reva_api.awaiting",
+    "reva_api.candidacy",
+    "reva_api.feasibility_decision",
+    "reva_api.schedule_jury",
+    "reva_api.jury_result",
 }
 
 
@@ -170,4 +187,5 @@ def test_a_service_disabled_in_a_territory_is_a_404(app, tmp_path):
 def test_national_roles_are_checked_on_national_memberships(client, login_as):
     login_as(member(Role.COORDINATOR))
     assert client.get("/finance/").status_code == 403
-    assert client.get("/reva/").status_code == 403
+    assert client.get("/reva/admin/").status_code == 403
+    assert client.get("/reva/certificateur/").status_code == 403
