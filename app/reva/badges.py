@@ -41,7 +41,9 @@ def hash_recipient(email: str, salt: str) -> str:
 
 def add_skill(candidacy: Candidacy, user, title: str, description: str) -> Skill:
     """The candidate writes a skill into their VAE file (self-declared until endorsed)."""
-    skill = Skill(candidacy_id=candidacy.id, title=title.strip(), description=description.strip())
+    skill = Skill(
+        candidacy_id=candidacy.id, title=title.strip(), description=(description or "").strip()
+    )
     db.session.add(skill)
     db.session.flush()
     audit.record(user, "reva_skill_added", "reva_candidacy", candidacy.id, skill.title)

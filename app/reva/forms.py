@@ -143,11 +143,13 @@ class JuryForm(BaseForm):
 class JuryResultForm(BaseForm):
     result = RadioField(
         "Résultat du jury",
-        choices=[
-            ("record_full_validation", "Validation totale"),
-            ("record_partial_validation", "Validation partielle"),
-            ("record_failure", "Non validation"),
-        ],
+        choices=choices(
+            [
+                ("record_full_validation", "Validation totale"),
+                ("record_partial_validation", "Validation partielle"),
+                ("record_failure", "Non validation"),
+            ]
+        ),
         validators=[required()],
     )
     blocks = SelectMultipleField(

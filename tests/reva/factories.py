@@ -44,7 +44,9 @@ class CertificationFactory(BaseFactory):
         """Two blocks of two competences unless `blocks=0`."""
         count = 2 if extracted is None else extracted
         for b in range(count):
-            block = CompetenceBlock(code=f"{self.rncp_code}BC0{b + 1}", label=f"Bloc {b + 1}", position=b)
+            block = CompetenceBlock(
+                code=f"{self.rncp_code}BC0{b + 1}", label=f"Bloc {b + 1}", position=b
+            )
             block.competences = [
                 Competence(label=f"Compétence {b + 1}.{c + 1}", position=c) for c in range(2)
             ]
@@ -78,7 +80,9 @@ def accompagnateur(organism) -> object:
 def certifier(authority, departments=("93",)) -> object:
     user = UserFactory(roles=[(Role.CERTIFIER, None)])
     for code in departments:
-        db.session.add(CertifierPerimeter(user_id=user.id, authority_id=authority.id, department=code))
+        db.session.add(
+            CertifierPerimeter(user_id=user.id, authority_id=authority.id, department=code)
+        )
     db.session.commit()
     return user
 

@@ -33,10 +33,7 @@ BACK = "back"  # to the state it left when it became inactive
 
 def rows(name, states, actors, modes, target):
     return {
-        (name, state, actor, mode): target
-        for state in states
-        for actor in actors
-        for mode in modes
+        (name, state, actor, mode): target for state in states for actor in actors for mode in modes
     }
 
 
@@ -100,13 +97,24 @@ def test_each_allowed_transition_is_stored_with_its_history(name, state, actor, 
     candidacy = world.candidacy(status=state, alone=mode == ALONE)
     if EXPECTED[(name, state, actor, mode)] is BACK:
         candidacy.status_before_inactive = ST.PATH_CONFIRMED
-    user = {C: candidacy.candidate, A: world.accompagnateur, R: world.certifier, N: world.admin}.get(actor)
+    user = {
+        C: candidacy.candidate,
+        A: world.accompagnateur,
+        R: world.certifier,
+        N: world.admin,
+    }.get(actor)
     candidacies.apply(candidacy, name, Actor(actor), user, "Motif précis", notify=False)
     db.session.commit()
     expected = EXPECTED[(name, state, actor, mode)]
     assert candidacy.status is (ST.PATH_CONFIRMED if expected is BACK else expected)
-    event = db.session.scalar(select(CandidacyEvent).where(CandidacyEvent.candidacy_id == candidacy.id))
-    assert (event.from_status, event.to_status, event.actor.value) == (state, candidacy.status, actor)
+    event = db.session.scalar(
+        select(CandidacyEvent).where(CandidacyEvent.candidacy_id == candidacy.id)
+    )
+    assert (event.from_status, event.to_status, event.actor.value) == (
+        state,
+        candidacy.status,
+        actor,
+    )
     assert event.comment == "Motif précis"
     assert event.actor_user_id == getattr(user, "id", None)
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == f"reva_{name}"))
@@ -219,7 +227,9 @@ def test_the_inactivity_job(app, state, idle_days, expected):
     candidacy.status_before_inactive = ST.SUBMITTED if state is ST.INACTIVE_PENDING else None
     db.session.commit()
     public_id = candidacy.public_id
-    assert candidacies.sweep_inactivity(dry_run=True) == ([(public_id, expected)] if expected else [])
+    assert candidacies.sweep_inactivity(dry_run=True) == (
+        [(public_id, expected)] if expected else []
+    )
     db.session.rollback()
     assert db.session.get(Candidacy, candidacy.id).status is state  # the dry run changed nothing
     candidacies.sweep_inactivity()

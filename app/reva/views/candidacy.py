@@ -8,6 +8,7 @@ from flask import abort, flash, g, make_response, render_template, url_for
 from flask_login import current_user
 
 from app.core import htmx
+from app.core.forms import choices
 from app.core.models import utcnow
 from app.extensions import db
 from app.reva import badges, bp, candidacies, perms, queries
@@ -55,13 +56,15 @@ def render_candidacy(candidacy, actors, status: int = 200, error: str | None = N
     events = queries.events_of(candidacy)
     offered = [t for t in candidacies.available(candidacy, actors & HUMAN_ACTORS)]
     result_form = forms.get("result_form") or JuryResultForm(formdata=None)
-    result_form.blocks.choices = [(b.id, f"{b.code} — {b.label}") for b in certification.blocks]
+    result_form.blocks.choices = choices(
+        (b.id, f"{b.code} — {b.label}") for b in certification.blocks
+    )
     endorse_form = EndorseForm(formdata=None)
-    endorse_form.competence_id.choices = [
+    endorse_form.competence_id.choices = choices(
         (c.id, f"{b.code} — {c.label}") for b in certification.blocks for c in b.competences
-    ]
+    )
     share_form = forms.get("share_form") or ShareForm(formdata=None)
-    share_form.skill_ids.choices = [(s.id, s.title) for s in skills]
+    share_form.skill_ids.choices = choices((s.id, s.title) for s in skills)
     context = dict(
         candidacy=candidacy,
         certification=certification,
@@ -151,7 +154,7 @@ def endorse_skill(candidacy, skill_id: int):
         abort(404)
     form = EndorseForm()
     competence = db.session.get(Competence, form.competence_id.data or 0)
-    form.competence_id.choices = [(competence.id, "")] if competence else []
+    form.competence_id.choices = choices([(competence.id, "")] if competence else [])
     if not form.validate() or competence is None:
         return render_candidacy(
             candidacy, g.actors, status=422, error="Choisissez une compétence de la certification."

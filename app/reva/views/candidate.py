@@ -6,6 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.core import access, htmx
+from app.core.forms import choices
 from app.reva import badges, bp, candidacies, perms, queries
 from app.reva.forms import CandidacyForm, ShareForm, SkillForm
 from app.reva.models import Actor
@@ -17,7 +18,9 @@ ALONE = "seul"
 
 def _organism_choices(department: str | None):
     organisms = queries.organisms_serving(department) if department else []
-    return organisms, [(str(o.id), o.name) for o in organisms] + [(ALONE, "Sans accompagnateur")]
+    return organisms, choices(
+        [(str(o.id), o.name) for o in organisms] + [(ALONE, "Sans accompagnateur")]
+    )
 
 
 @bp.route("/candidature/nouvelle", methods=["GET", "POST"])
@@ -103,7 +106,7 @@ def create_share_link(candidacy):
         abort(403)
     skills = queries.skills_of(candidacy)
     form = ShareForm()
-    form.skill_ids.choices = [(s.id, s.title) for s in skills]
+    form.skill_ids.choices = choices((s.id, s.title) for s in skills)
     if not form.validate():
         return render_candidacy(candidacy, g.actors, share_form=form, status=422)
     chosen = [s for s in skills if s.id in set(form.skill_ids.data)]

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.accounts.roles import Role
 from app.core import access
+from app.core.forms import choices
 from app.core.models import utcnow
 from app.reva import bp, candidacies, queries
 from app.reva.candidacies import LATE_DECISION_DAYS
@@ -72,7 +73,7 @@ def record_jury_result(candidacy):
     _certifier_only()
     certification = queries.certification_with_blocks(candidacy.certification_id)
     form = JuryResultForm()
-    form.blocks.choices = [(b.id, b.label) for b in certification.blocks]
+    form.blocks.choices = choices((b.id, b.label) for b in certification.blocks)
     if not form.validate():
         return render_candidacy(candidacy, g.actors, result_form=form, status=422)
     blocks = [b for b in certification.blocks if b.id in set(form.blocks.data or [])]
