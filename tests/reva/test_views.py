@@ -333,7 +333,7 @@ def test_catalogue_search_by_keyword_and_level(client):
     world.certification.label = "Titre professionnel Cuisinier"
     world.certification.level = 3
     db.session.commit()
-    World().certification  # another one
+    assert World().certification.label != world.certification.label  # another one
     found = text(client.get("/reva/certifications?q=cuisin&level=3"))
     assert "Titre professionnel Cuisinier" in found and "1 certification" in found
     assert "Aucune certification" in text(client.get("/reva/certifications?q=cuisin&level=5"))
