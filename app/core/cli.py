@@ -50,3 +50,17 @@ def seed_demo(as_json: bool):
     click.echo(
         "Connexion par lien magique : les courriels sont visibles sur /dev/outbox (mode debug)."
     )
+
+
+mail_cli = AppGroup("mail", help="Courriels en file d'attente.")
+
+
+@mail_cli.command("retry")
+def mail_retry():
+    """Send again every queued mail that could not leave (idempotent)."""
+    from app.core import mail
+
+    sent, failed = mail.retry()
+    click.echo(f"{sent} courriel(s) envoyé(s), {failed} toujours en attente.")
+    if failed:
+        raise SystemExit(1)

@@ -4,7 +4,8 @@ department."""
 
 from flask import Blueprint
 
-from app.core import access
+from app.accounts.roles import Role
+from app.core import access, spaces
 
 bp = Blueprint("reva", __name__, url_prefix="/reva", template_folder="templates")
 # Baseline: a logged-in user; each view tightens it (roles, or the candidacy's parties only).
@@ -19,6 +20,7 @@ def _department_label(code: str) -> str:
 
 
 from app.reva import models  # noqa: E402,F401
+from app.reva.api import reva_api  # noqa: E402
 from app.reva.views import (  # noqa: E402,F401
     accompagnateur,
     admin,
@@ -28,15 +30,57 @@ from app.reva.views import (  # noqa: E402,F401
     public,
 )
 
+STAFF = frozenset({Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER, Role.ADMIN})
 
-# Until the platform's one-transaction-per-request lands on main: the request commits once when it
-# succeeds and rolls back otherwise; write functions only flush.
-@bp.after_request
-def _commit_once(response):
-    from app.extensions import db
 
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
+class RevaSpace(spaces.Space):
+    """Staff see REVA by their national role; a candidate holds no role (anyone may undertake a
+    VAE), so they see it while they have a candidacy."""
+
+    def visible_to(self, user, territory=None) -> bool:
+        if super().visible_to(user, territory):
+            return True
+        from app.reva.queries import has_candidacy
+
+        return bool(getattr(user, "is_authenticated", False)) and has_candidacy(user)
+
+
+def _cards(user, territory):
+    from app.reva.queries import space_cards
+
+    return space_cards(user)
+
+
+spaces.register(
+    RevaSpace(
+        key="reva",
+        label="REVA — VAE",
+        blueprint=bp,
+        entry_endpoint="reva.home",
+        roles=STAFF,
+        territorial=False,
+        extra_blueprints=(reva_api,),
+        summary=_cards,
+        description="La VAE en un seul endroit : candidatures, jalons, compétences et badges.",
+        order=50,
+        public_endpoints=(
+            # The entry point, the catalogue and signing up are open to all; badge documents
+            # and share pages are public by design (hosted verification; the link is the secret).
+            "reva.home",
+            "reva.catalogue",
+            "reva.certification",
+            "reva.sign_up",
+            "reva.issuer",
+            "reva.competence_class",
+            "reva.block_class",
+            "reva.assertion",
+            "reva.shared",
+            # The certifier API: a bearer token instead of the session (tests/reva/test_api.py).
+            "reva_api.awaiting",
+            "reva_api.candidacy",
+            "reva_api.feasibility_decision",
+            "reva_api.schedule_jury",
+            "reva_api.jury_result",
+        ),
+    )
+)

@@ -107,17 +107,6 @@ def _authenticate():
     return None
 
 
-@reva_api.after_request
-def _commit_once(response):
-    # One transaction per call: commit on success, roll back otherwise (until the platform's
-    # request transaction lands on main).
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
-
-
 def _candidacy(public_id: str) -> Candidacy | None:
     """A candidacy of the token's certifier perimeter (None: a 404, whatever the reason)."""
     return db.session.scalar(

@@ -16,8 +16,8 @@ from flask import current_app
 
 from app.core import audit
 from app.core.models import utcnow
+from app.core.urls import external_url as external
 from app.extensions import db
-from app.reva.links import external
 from app.reva.models import (
     Actor,
     BadgeAssertion,
@@ -46,7 +46,7 @@ def add_skill(candidacy: Candidacy, user, title: str, description: str) -> Skill
     )
     db.session.add(skill)
     db.session.flush()
-    audit.record(user, "reva_skill_added", "reva_candidacy", candidacy.id, skill.title)
+    audit.record(user, "reva_skill_added", "reva_candidacy", candidacy.id, "compétence écrite")
     return skill
 
 
@@ -80,7 +80,7 @@ def endorse_skill(
     evidence = skill.title + (f" — {skill.description}" if skill.description else "")
     assertion = _issue(candidacy, evidence, skill_id=skill.id, competence_id=competence.id)
     db.session.flush()
-    audit.record(user, "reva_skill_endorsed", "reva_candidacy", candidacy.id, skill.title)
+    audit.record(user, "reva_skill_endorsed", "reva_candidacy", candidacy.id, "badge délivré")
     return assertion
 
 
@@ -95,7 +95,9 @@ def revoke(assertion: BadgeAssertion, user, reason: str) -> None:
     """Withdraw a badge: its assertion then answers 410 Gone."""
     assertion.revoked_at = utcnow()
     assertion.revocation_reason = reason.strip() or "Badge retiré"
-    audit.record(user, "reva_badge_revoked", "reva_candidacy", assertion.candidacy_id, reason)
+    audit.record(
+        user, "reva_badge_revoked", "reva_candidacy", assertion.candidacy_id, "badge retiré"
+    )
 
 
 # Share links
@@ -109,13 +111,15 @@ def create_share_link(
     link.skills = list(skills)
     db.session.add(link)
     db.session.flush()
-    audit.record(user, "reva_share_created", "reva_candidacy", candidacy.id, link.label)
+    audit.record(user, "reva_share_created", "reva_candidacy", candidacy.id, "lien de partage créé")
     return link
 
 
 def revoke_share_link(link: ShareLink, user) -> None:
     link.revoked_at = link.revoked_at or utcnow()
-    audit.record(user, "reva_share_revoked", "reva_candidacy", link.candidacy_id, link.label)
+    audit.record(
+        user, "reva_share_revoked", "reva_candidacy", link.candidacy_id, "lien de partage désactivé"
+    )
 
 
 # The Open Badges 2.0 documents

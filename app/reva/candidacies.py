@@ -16,8 +16,8 @@ from flask import current_app
 from app.accounts.models import User
 from app.core import audit, mail
 from app.core.models import utcnow
+from app.core.urls import external_url as external
 from app.extensions import db
-from app.reva.links import external
 from app.reva.models import Actor, Candidacy, CandidacyEvent, Experience, Status
 
 A, C, R, N, S = Actor.ACCOMPAGNATEUR, Actor.CANDIDATE, Actor.CERTIFIER, Actor.ADMIN, Actor.SYSTEM
@@ -466,7 +466,7 @@ def _notify(candidacy: Candidacy, transition: Transition, event: CandidacyEvent)
         parties.add(step[1])
     for party in parties:
         for address in recipients(candidacy, party):
-            mail.send(
+            mail.queue(
                 address,
                 f"VAE — {candidacy.certification.label} : {candidacy.status.label}",
                 # The Jinja environment directly: mail is also sent from commands, with no

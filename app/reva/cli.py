@@ -5,16 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.core import transaction
 from app.extensions import db
 
 reva_cli = AppGroup("reva", help="REVA : catalogue, inactivité, jetons d'API des certificateurs.")
-
-
-def _done(dry_run: bool) -> None:
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
 
 
 @reva_cli.command("catalogue")
@@ -24,11 +18,10 @@ def import_catalogue(path: str, dry_run: bool):
     """Importer le catalogue des certifications depuis un CSV."""
     from app.reva.catalogue import import_catalogue as run
 
-    with open(path, "rb") as f:
+    with open(path, "rb") as f, transaction.unit_of_work():
         report = run(f.read(), None, dry_run=dry_run)
     for line, message in report.errors:
         click.echo(f"ligne {line} : {message}", err=True)
-    _done(dry_run or not report.ok)
     if not report.ok:
         raise click.ClickException(f"{len(report.errors)} erreur(s) : rien n'a été importé.")
     verb = "vérifiées" if dry_run else f"importées ({report.created} nouvelles)"
@@ -42,10 +35,10 @@ def inactivity(dry_run: bool):
     recevabilité, 165 j après) signalées ; inactivité confirmée 180 j plus tard."""
     from app.reva.candidacies import sweep_inactivity
 
-    done = sweep_inactivity(dry_run=dry_run)
+    with transaction.unit_of_work():  # mail to the candidates leaves after the commit
+        done = sweep_inactivity(dry_run=dry_run)
     for public_id, name in done:
         click.echo(f"{public_id} : {name}")
-    _done(dry_run)
     click.echo(f"{len(done)} candidature(s) {'à traiter' if dry_run else 'traitée(s)'}.")
 
 
@@ -64,10 +57,10 @@ def token_create(email: str, name: str):
     if user is None:
         raise click.ClickException("Aucun compte avec cette adresse.")
     try:
-        row, secret = tokens.issue(None, user, name)
+        with transaction.unit_of_work():
+            row, secret = tokens.issue(None, user, name)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"Jeton n°{row.id} créé pour {user.email}. Conservez-le, il ne sera plus affiché :")
     click.echo(secret)
 
@@ -90,6 +83,6 @@ def token_revoke(token_id: int):
     row = db.session.get(CertifierToken, token_id)
     if row is None:
         raise click.ClickException("Jeton inconnu.")
-    changed = tokens.revoke(None, row)
-    db.session.commit()
+    with transaction.unit_of_work():
+        changed = tokens.revoke(None, row)
     click.echo("Jeton révoqué." if changed else "Ce jeton était déjà révoqué.")

@@ -65,5 +65,7 @@ def add_attachment(candidacy: Candidacy, user, filename: str, data: bytes) -> At
     db.session.add(attachment)
     touch(candidacy)
     db.session.flush()
-    audit.record(user, "reva_attachment_added", "reva_candidacy", candidacy.id, safe_name)
+    audit.record(
+        user, "reva_attachment_added", "reva_candidacy", candidacy.id, "pièce jointe ajoutée"
+    )
     return attachment

@@ -333,3 +333,63 @@ def page_of(query: Select, page: int, size: int) -> tuple[list, int]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
     return items, total
+
+
+# "What needs me now" (the spaces registry's cards)
+
+
+def has_candidacy(user) -> bool:
+    return (
+        db.session.scalar(select(Candidacy.id).where(Candidacy.candidate_id == user.id).limit(1))
+        is not None
+    )
+
+
+def space_cards(user) -> list:
+    """A card per candidacy for a candidate; the queue awaiting them for staff."""
+    from flask import url_for
+
+    from app.core.spaces import Card
+    from app.reva.candidacies import LATE_DECISION_DAYS, next_step, statuses_awaiting
+    from app.reva.models import Actor
+
+    cards = []
+    for candidacy in candidacies_of_candidate(user):
+        step = next_step(candidacy)
+        text = candidacy.status.label
+        if step is not None:
+            text += " — prochaine étape : " + step[0].label.lower()
+        cards.append(
+            Card(
+                title=candidacy.certification.label,
+                url=url_for("reva.candidacy", public_id=candidacy.public_id),
+                text=text,
+            )
+        )
+    national = user.national_roles()
+    if Role.REVA_ACCOMPAGNATEUR in national:
+        count = _count(candidacies_of_organism(user, statuses_awaiting(Actor.ACCOMPAGNATEUR)))
+        cards.append(
+            Card(
+                title="Candidatures de mon organisme à traiter",
+                url=url_for("reva.organism_queue"),
+                count=count,
+            )
+        )
+    if Role.CERTIFIER in national:
+        count = _count(candidacies_of_certifier(user, statuses_awaiting(Actor.CERTIFIER)))
+        cards.append(
+            Card(
+                title="Candidatures qui attendent ma décision",
+                url=url_for("reva.certifier_queue"),
+                text=f"Au-delà de {LATE_DECISION_DAYS} jours, elles sont signalées en retard.",
+                count=count,
+            )
+        )
+    if Role.ADMIN in national:
+        cards.append(Card(title="Indicateurs REVA", url=url_for("reva.admin_home")))
+    return cards
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

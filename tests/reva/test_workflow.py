@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.core import transaction
 from app.core.models import AuditEntry, utcnow
 from app.extensions import db
 from app.reva import candidacies
@@ -188,14 +189,14 @@ def test_each_transition_mails_the_party_whose_turn_comes(app):
 
     world = World()
     candidacy = world.candidacy(status=ST.PROJECT)
-    candidacies.apply(candidacy, "submit", Actor.CANDIDATE, candidacy.candidate)
-    candidacies.apply(candidacy, "take_in_charge", Actor.ACCOMPAGNATEUR, world.accompagnateur)
-    db.session.commit()
+    with transaction.unit_of_work():  # mail leaves after the commit
+        candidacies.apply(candidacy, "submit", Actor.CANDIDATE, candidacy.candidate)
+        candidacies.apply(candidacy, "take_in_charge", Actor.ACCOMPAGNATEUR, world.accompagnateur)
     sent = [(m["to"], m["subject"]) for m in outbox_messages(app)]
     # submitted → the organism's turn; taken in charge → still the organism's (send the path)
     assert [to for to, _ in sent] == [world.accompagnateur.email, world.accompagnateur.email]
-    candidacies.apply(candidacy, "send_path", Actor.ACCOMPAGNATEUR, world.accompagnateur)
-    db.session.commit()
+    with transaction.unit_of_work():
+        candidacies.apply(candidacy, "send_path", Actor.ACCOMPAGNATEUR, world.accompagnateur)
     last = outbox_messages(app)[-1]
     assert last["to"] == candidacy.candidate.email
     assert "C'est à vous : confirmer mon parcours" in last["body"]
@@ -232,8 +233,8 @@ def test_the_inactivity_job(app, state, idle_days, expected):
     )
     db.session.rollback()
     assert db.session.get(Candidacy, candidacy.id).status is state  # the dry run changed nothing
-    candidacies.sweep_inactivity()
-    db.session.commit()
+    with transaction.unit_of_work():
+        candidacies.sweep_inactivity()
     if expected == "mark_inactive":
         assert candidacy.status is ST.INACTIVE_PENDING
         assert outbox_messages(app)[-1]["to"] == candidacy.candidate.email
