@@ -126,10 +126,10 @@ class World:
         self.department = department
 
     def candidacy(self, status=Status.SUBMITTED, alone=False, **kwargs) -> Candidacy:
-        return CandidacyFactory(
-            certification=self.certification,
-            organism=None if alone else self.organism,
-            department=self.department,
-            status=status,
-            **kwargs,
-        )
+        values = {
+            "certification": self.certification,
+            "organism": None if alone else self.organism,
+            "department": self.department,
+            "status": status,
+        }
+        return CandidacyFactory(**{**values, **kwargs})
