@@ -227,3 +227,25 @@ def parse_assessments(formdata, competence_ids: list[int]) -> tuple[dict, dict]:
         else:
             marks[competence_id] = (Mastery(value), comment)
     return marks, errors
+
+
+class SurveyForm(BaseForm):
+    recruited = RadioField(
+        "Avez-vous été recruté·e (ou promu·e) grâce aux compétences valorisées ici ?",
+        choices=choices([("oui", "Oui"), ("non", "Non"), ("", "Je ne sais pas / sans objet")]),
+        validators=[Optional()],
+        validate_choice=True,
+    )
+    confidence = RadioField(
+        "Depuis le début de votre VAE, vous sentez-vous…",
+        choices=choices(
+            [
+                ("1", "beaucoup moins confiant·e"),
+                ("2", "moins confiant·e"),
+                ("3", "pareil"),
+                ("4", "plus confiant·e"),
+                ("5", "beaucoup plus confiant·e"),
+            ]
+        ),
+        validators=[Optional()],
+    )

@@ -4,7 +4,9 @@ and the pages answer 404 outside one's perimeter."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from app.core.models import AuditEntry
 from app.extensions import db
 from app.reva import perms, queries
 from app.reva.models import Actor, Status
@@ -82,6 +84,13 @@ def test_pages_answer_404_outside_the_perimeter(client, login_as, name):
         (303, 409, 403) if expected == 200 else (404,)
     )
     assert client.get("/reva/candidatures/inexistant").status_code == 404
+    # every refused attempt stays in the audit log, although its request rolled back
+    refused = db.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "refused", AuditEntry.actor_id == table[name].id
+        )
+    ).all()
+    assert len(refused) == (1 if expected == 200 else 3)
 
 
 def test_the_certifier_acts_only_as_certifier(client, login_as):

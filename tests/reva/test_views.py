@@ -339,3 +339,32 @@ def test_catalogue_search_by_keyword_and_level(client):
     assert "Aucune certification" in text(client.get("/reva/certifications?q=cuisin&level=5"))
     fragment = client.get("/reva/certifications?q=cuisin", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and "Cuisinier" in fragment.text
+
+
+def test_the_optional_survey_is_offered_from_admissibility_and_feeds_the_indicators(
+    client, login_as
+):
+    from app.indicators import reva as indicators
+
+    world = World()
+    early = world.candidacy(status=Status.SUBMITTED)
+    later = world.candidacy(status=Status.ADMISSIBLE, candidate=early.candidate)
+    login_as(early.candidate)
+    assert "Votre avis (facultatif)" not in text(
+        client.get(f"/reva/candidatures/{early.public_id}")
+    )
+    assert client.post(f"/reva/candidatures/{early.public_id}/enquete").status_code == 403
+    assert "Votre avis (facultatif)" in text(client.get(f"/reva/candidatures/{later.public_id}"))
+    bad = client.post(f"/reva/candidatures/{later.public_id}/enquete", data={"confidence": "9"})
+    assert bad.status_code == 422
+    url = f"/reva/candidatures/{later.public_id}/enquete"
+    assert client.post(url, data={"recruited": "oui", "confidence": "4"}).status_code == 303
+    assert client.post(url, data={"recruited": "oui", "confidence": "5"}).status_code == 303
+    data = indicators.compute()
+    assert (data["survey_answers"], data["recruited_rate"], data["self_confidence"]) == (
+        1,
+        100.0,
+        5.0,
+    )
+    login_as(world.accompagnateur)
+    assert client.post(url, data={"recruited": "non"}).status_code == 403

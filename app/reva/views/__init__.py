@@ -20,6 +20,10 @@ def load_candidacy(view):
         user = current_user._get_current_object()
         candidacy = queries.candidacy_visible_to(user, public_id)
         if candidacy is None:
+            # Kept although the request fails: walking ids leaves a trace.
+            audit.record(
+                user, "refused", "reva_candidacy", None, "hors périmètre ou inconnue", durable=True
+            )
             abort(404)
         g.candidacy = candidacy
         g.actors = perms.actors_for(user, candidacy)

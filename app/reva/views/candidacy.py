@@ -11,7 +11,7 @@ from app.core import htmx
 from app.core.forms import choices
 from app.core.models import utcnow
 from app.extensions import db
-from app.reva import badges, bp, candidacies, perms, queries
+from app.reva import badges, bp, candidacies, perms, queries, surveys
 from app.reva.forms import (
     MASTERY_CHOICES,
     AttachmentForm,
@@ -22,6 +22,7 @@ from app.reva.forms import (
     PathForm,
     ShareForm,
     SkillForm,
+    SurveyForm,
 )
 from app.reva.models import Actor, Competence
 from app.reva.views import load_candidacy
@@ -95,6 +96,9 @@ def render_candidacy(candidacy, actors, status: int = 200, error: str | None = N
         can_write_skills=perms.can_write_skills(actors, candidacy),
         can_endorse=perms.can_endorse_skill(actors),
         today=utcnow().date(),
+        survey_asked=Actor.CANDIDATE in actors and surveys.is_asked(candidacy),
+        survey_answer=surveys.answer_of(candidacy) if Actor.CANDIDATE in actors else None,
+        survey_form=forms.get("survey_form") or SurveyForm(formdata=None),
     )
     return make_response(render_template("reva/candidacy.html", **context), status)
 

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from app.core import access, htmx
 from app.core.forms import choices
-from app.reva import badges, bp, candidacies, perms, queries
-from app.reva.forms import CandidacyForm, ShareForm, SkillForm
+from app.reva import badges, bp, candidacies, perms, queries, surveys
+from app.reva.forms import CandidacyForm, ShareForm, SkillForm, SurveyForm
 from app.reva.models import Actor
 from app.reva.views import load_candidacy
 from app.reva.views.candidacy import render_candidacy
@@ -128,3 +128,19 @@ def revoke_share_link(candidacy, link_id: int):
     badges.revoke_share_link(link, current_user._get_current_object())
     flash("Lien de partage désactivé.", "success")
     return htmx.redirect(url_for("reva.candidacy", public_id=candidacy.public_id) + "#partages")
+
+
+@bp.post("/candidatures/<public_id>/enquete")
+@load_candidacy
+def answer_survey(candidacy):
+    """The candidate's optional answers (employability, self-confidence)."""
+    if Actor.CANDIDATE not in g.actors or not surveys.is_asked(candidacy):
+        abort(403)
+    form = SurveyForm()
+    if not form.validate():
+        return render_candidacy(candidacy, g.actors, survey_form=form, status=422)
+    recruited = {"oui": True, "non": False}.get(form.recruited.data or "")
+    confidence = int(form.confidence.data) if form.confidence.data else None
+    surveys.answer(candidacy, current_user._get_current_object(), recruited, confidence)
+    flash("Merci pour vos réponses.", "success")
+    return htmx.redirect(url_for("reva.candidacy", public_id=candidacy.public_id))
