@@ -39,12 +39,22 @@ def can_view_candidacy(user, candidacy: Candidacy) -> bool:
     return bool(actors_for(user, candidacy))
 
 
-def can_edit_file(actors: frozenset[Actor], candidacy: Candidacy) -> bool:
-    """The candidate and their accompagnateur write the VAE file while the candidacy is open
-    and before admissibility is decided."""
-    from app.reva.candidacies import OPEN
+FILE_EDITABLE = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.TAKEN_IN_CHARGE,
+        Status.PATH_SENT,
+        Status.PATH_CONFIRMED,
+        Status.FEASIBILITY_INCOMPLETE,
+    }
+)
 
-    return bool(actors & {Actor.CANDIDATE, Actor.ACCOMPAGNATEUR}) and candidacy.status in OPEN
+
+def can_edit_file(actors: frozenset[Actor], candidacy: Candidacy) -> bool:
+    """Whoever sends the feasibility file fills it — the accompagnateur, or the candidate going
+    alone — until it is sent (and again when the certifier finds it incomplete)."""
+    writer = Actor.CANDIDATE if candidacy.is_alone else Actor.ACCOMPAGNATEUR
+    return writer in actors and candidacy.status in FILE_EDITABLE
 
 
 def can_write_skills(actors: frozenset[Actor], candidacy: Candidacy) -> bool:

@@ -101,3 +101,33 @@ def test_the_certifier_acts_only_as_certifier(client, login_as):
     assert response.status_code == 409
     assert "pas possible : la candidature est à l" in response.text
     assert db.session.get(type(candidacy), candidacy.id).status is Status.FEASIBILITY_SENT
+
+
+@pytest.mark.parametrize(
+    "status,alone,who,expected",
+    [
+        (Status.PATH_CONFIRMED, False, "accompagnateur", True),
+        (Status.PATH_CONFIRMED, False, "candidate", False),
+        (Status.PATH_CONFIRMED, True, "candidate", True),
+        (Status.FEASIBILITY_INCOMPLETE, False, "accompagnateur", True),
+        (Status.FEASIBILITY_SENT, False, "accompagnateur", False),
+        (Status.ADMISSIBLE, True, "candidate", False),
+        (Status.FEASIBILITY_INCOMPLETE, False, "certifier", False),
+    ],
+)
+def test_who_fills_the_feasibility_file(client, login_as, status, alone, who, expected):
+    world = World()
+    candidacy = world.candidacy(status=status, alone=alone)
+    user = {
+        "accompagnateur": world.accompagnateur,
+        "candidate": candidacy.candidate,
+        "certifier": world.certifier,
+    }[who]
+    assert perms.can_edit_file(perms.actors_for(user, candidacy), candidacy) is expected
+    login_as(user)
+    competence = world.certification.blocks[0].competences[0]
+    response = client.post(
+        f"/reva/candidatures/{candidacy.public_id}/dossier",
+        data={f"mastery-{competence.id}": "acquired"},
+    )
+    assert response.status_code == (303 if expected else 403)
