@@ -40,6 +40,11 @@ class Transition:
     reason_required: bool = False
     forward: bool = True  # part of the normal path (drives "what is next, and from whom")
 
+    @property
+    def awaited(self) -> str:
+        """The step awaited when this transition comes next, in words."""
+        return AWAITED.get(self.name, self.label.lower())
+
     def allows(self, candidacy: Candidacy, actor: Actor) -> bool:
         if candidacy.status not in self.sources or actor not in self.actors:
             return False
@@ -220,6 +225,17 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reopen", "Rouvrir", Status.INACTIVE_CONFIRMED, None, {N}, forward=False),
 )
 NAMES = frozenset(t.name for t in TRANSITIONS)
+AWAITED = {
+    "submit": "l'envoi de la candidature",
+    "take_in_charge": "la prise en charge de la candidature",
+    "send_path": "la proposition du parcours (heures d'accompagnement, formations)",
+    "confirm_path": "la confirmation du parcours",
+    "send_feasibility": "l'envoi du dossier de faisabilité",
+    "declare_admissible": "la décision sur la recevabilité du dossier de faisabilité",
+    "send_validation": "l'envoi du dossier de validation",
+    "schedule_jury": "la programmation du jury",
+    "record_full_validation": "le résultat du jury",
+}
 
 
 class TransitionRefusedError(Exception):

@@ -255,7 +255,19 @@ class Actor(enum.StrEnum):
     def label(self) -> str:
         return ACTOR_LABELS[self]
 
+    @property
+    def from_label(self) -> str:
+        """ "Attendue …": du certificateur, de l'organisme accompagnateur…"""
+        return ACTOR_FROM_LABELS[self]
 
+
+ACTOR_FROM_LABELS = {
+    "C": "du ou de la candidat·e",
+    "A": "de l'organisme accompagnateur",
+    "R": "du certificateur",
+    "N": "de l'administration nationale",
+    "S": "du système",
+}
 ACTOR_LABELS = {
     Actor.CANDIDATE: "le ou la candidat·e",
     Actor.ACCOMPAGNATEUR: "l'organisme accompagnateur",

@@ -66,7 +66,7 @@ def test_a_candidacy_from_sign_up_to_admissibility_on_phones(people, live_server
     candidate.locator("#experiences-0-duration_months").fill("60")
     candidate.get_by_role("button", name="Enregistrer mon projet").click()
     candidate.get_by_role("button", name="Envoyer ma candidature").click()
-    assert "Attendue de la part de l'organisme accompagnateur" in candidate.content()
+    assert "Attendue de l'organisme accompagnateur" in candidate.content()
     candidate.locator("#title").fill("J'organise les tournées de l'équipe")
     candidate.get_by_role("button", name="Ajouter cette compétence").click()
     check_accessibility_basics(candidate)

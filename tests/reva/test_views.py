@@ -109,8 +109,8 @@ def test_a_candidate_starts_and_submits_then_sees_the_path(client, login_as):
     page = text(client.get(path))
     assert "Candidature envoyée" in page
     assert f">{utcnow():%d/%m/%Y}</time>" in page
-    assert "Prochaine étape : prendre en charge" in page
-    assert "Attendue de la part de l'organisme accompagnateur" in page
+    assert "Prochaine étape : la prise en charge de la candidature" in page
+    assert "Attendue de l'organisme accompagnateur" in page
 
 
 def test_going_alone_skips_the_organism(client, login_as):
