@@ -2,10 +2,12 @@
 file, skills and badges, the certifier API. National (`/reva/…`): candidates give their
 department."""
 
+from datetime import timedelta
+
 from flask import Blueprint
 
 from app.accounts.roles import Role
-from app.core import access, spaces
+from app.core import access, jobs, spaces
 
 bp = Blueprint("reva", __name__, url_prefix="/reva", template_folder="templates")
 # Baseline: a logged-in user; each view tightens it (roles, or the candidacy's parties only).
@@ -21,6 +23,15 @@ def _department_label(code: str) -> str:
 
 from app.reva import models  # noqa: E402,F401
 from app.reva.api import reva_api  # noqa: E402
+
+jobs.register(
+    jobs.Job(
+        "reva.inactivity",
+        timedelta(days=1),
+        "app.reva.candidacies:run_inactivity_job",
+        "REVA : projets non envoyés supprimés, candidatures inactives signalées puis closes",
+    )
+)
 from app.reva.views import (  # noqa: E402,F401
     accompagnateur,
     admin,

@@ -458,6 +458,12 @@ def sweep_inactivity(now: datetime | None = None, dry_run: bool = False) -> list
     return done
 
 
+def run_inactivity_job() -> str:
+    """The daily job (`flask jobs run-due`): the same sweep as `flask reva inactivity`."""
+    done = sweep_inactivity()
+    return f"{len(done)} candidature(s) traitée(s)"
+
+
 # Notifications: the party whose turn it is
 
 

@@ -238,3 +238,15 @@ def test_the_inactivity_job(app, state, idle_days, expected):
     if expected == "mark_inactive":
         assert candidacy.status is ST.INACTIVE_PENDING
         assert outbox_messages(app)[-1]["to"] == candidacy.candidate.email
+
+
+def test_the_inactivity_job_is_run_by_the_platform_scheduler():
+    from app.core import jobs
+
+    job = next(j for j in jobs.all_jobs() if j.name == "reva.inactivity")
+    candidacy = World().candidacy(status=ST.SUBMITTED)
+    candidacy.last_activity_at = utcnow() - timedelta(days=61)
+    db.session.commit()
+    with transaction.unit_of_work():
+        assert job.run() == "1 candidature(s) traitée(s)"
+    assert candidacy.status is ST.INACTIVE_PENDING
