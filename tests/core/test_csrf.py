@@ -27,6 +27,9 @@ PAGE_WITH_FORM = {
     "carnet.coordination_import",
     "carnet.coordination_tokens",
     "carnet.survey",
+    "reva.sign_up",
+    "reva.new_candidacy",  # GET with ?department= only reloads the organisms offered
+    "reva.import_catalogue",
 }
 
 
