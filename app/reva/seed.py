@@ -45,6 +45,7 @@ FULL = (
     ("record_full_validation", "R"),
 )
 # (how far along the full path, then an optional ending) × days ago the candidacy started
+# [× days since its last move, 10 % of its age otherwise]
 SCENARIOS = [
     (0, None, 20),
     (1, None, 3),
@@ -53,8 +54,8 @@ SCENARIOS = [
     (3, None, 30),
     (3, None, 8),
     (4, None, 40),
-    (5, None, 45),
-    (5, None, 70),
+    (5, None, 45, 20),  # feasibility file waiting 20 days: flagged late
+    (5, None, 70, 32),
     (5, None, 50),
     (5, "mark_incomplete", 60),
     (6, None, 90),
@@ -147,7 +148,7 @@ def load_demo_reva(password_hash: str) -> list[dict]:
         return logins
     certifications = list(db.session.scalars(select(Certification).order_by(Certification.id)))
     now = utcnow()
-    for index, (steps, ending, days_ago) in enumerate(SCENARIOS):
+    for index, (steps, ending, days_ago, *waited) in enumerate(SCENARIOS):
         person = (
             candidate
             if index == 14
@@ -169,7 +170,7 @@ def load_demo_reva(password_hash: str) -> list[dict]:
             steps,
             ending,
             now - timedelta(days=days_ago),
-            now,
+            now - timedelta(days=waited[0] if waited else days_ago * 0.1),
             accompagnateurs[organism_index],
             certifier,
         )
@@ -182,7 +183,8 @@ def _login(user, role_label):
     return {"role": role_label, "territory": None, "email": user.email, "password": DEMO_PASSWORD}
 
 
-def _make(person, certification, department, organism, steps, ending, start, now, acc, certifier):
+def _make(person, certification, department, organism, steps, ending, start, last, acc, certifier):
+    """A candidacy made through the workflow, its moves spread evenly from `start` to `last`."""
     candidacy = candidacies.start(
         person,
         certification,
@@ -203,7 +205,7 @@ def _make(person, certification, department, organism, steps, ending, start, now
     if ending:
         path += [(name, _who(name)) for name in ending.split("+")]
     total = max(len(path), 1)
-    span = (now - start) * 0.9
+    span = last - start
     blocks = candidacy.certification.blocks
     for i, (name, who) in enumerate(path):
         at = start + span * (i + 1) / total

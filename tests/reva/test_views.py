@@ -368,3 +368,21 @@ def test_the_optional_survey_is_offered_from_admissibility_and_feeds_the_indicat
     )
     login_as(world.accompagnateur)
     assert client.post(url, data={"recruited": "non"}).status_code == 403
+
+
+def test_organism_queue_and_admin_list_do_not_grow_with_the_rows(client, login_as):
+    world = World()
+    world.candidacy(status=Status.SUBMITTED)
+    for user, url in (
+        (world.accompagnateur, "/reva/accompagnateur/"),
+        (world.admin, "/reva/admin/candidatures"),
+    ):
+        login_as(user)
+        with count_queries() as few:
+            assert client.get(url).status_code == 200
+        for status in (Status.SUBMITTED, Status.PATH_SENT, Status.ADMISSIBLE):
+            world.candidacy(status=status)
+        with count_queries() as many:
+            page = text(client.get(url))
+        assert len(many) == len(few), url
+        assert page.count("/reva/candidatures/") >= 4, url
