@@ -5,8 +5,6 @@ import json
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
-
 seed = AppGroup("seed", help="Charger les données de référence ou de démonstration.")
 
 
@@ -31,12 +29,14 @@ def seed_demo(as_json: bool):
 
     from app.accounts.seed import DEMO_PASSWORD, load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.core import transaction
     from app.reva.seed import load_demo_reva
 
     logins = load_demo()
-    load_demo_notebooks()
-    logins += load_demo_reva(generate_password_hash(DEMO_PASSWORD, method="scrypt"))
-    db.session.commit()
+    with transaction.unit_of_work():
+        load_demo_notebooks()
+    with transaction.unit_of_work():
+        logins += load_demo_reva(generate_password_hash(DEMO_PASSWORD, method="scrypt"))
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

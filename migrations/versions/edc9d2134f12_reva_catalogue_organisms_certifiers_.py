@@ -1,7 +1,7 @@
 """REVA: catalogue, organisms, certifiers, candidacies, files, skills, badges, share links, tokens
 
 Revision ID: edc9d2134f12
-Revises: 3e634e225d9f
+Revises: ddbc21b534c9
 Create Date: 2026-11-29 09:55:32.826718
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'edc9d2134f12'
-down_revision = '3e634e225d9f'
+down_revision = 'ddbc21b534c9'
 branch_labels = None
 depends_on = None
 
