@@ -66,9 +66,10 @@ def test_a_candidacy_from_sign_up_to_admissibility_on_phones(people, live_server
     candidate.locator("#experiences-0-duration_months").fill("60")
     candidate.get_by_role("button", name="Enregistrer mon projet").click()
     candidate.get_by_role("button", name="Envoyer ma candidature").click()
-    assert "Attendue de l'organisme accompagnateur" in candidate.content()
+    candidate.get_by_text("Attendue de l'organisme accompagnateur").wait_for()
     candidate.locator("#title").fill("J'organise les tournées de l'équipe")
     candidate.get_by_role("button", name="Ajouter cette compétence").click()
+    candidate.get_by_text("Compétence ajoutée à votre dossier.").wait_for()
     check_accessibility_basics(candidate)
     candidacy_url = candidate.url.split("#")[0]
 
@@ -78,19 +79,23 @@ def test_a_candidacy_from_sign_up_to_admissibility_on_phones(people, live_server
     check_accessibility_basics(accompagnateur)
     accompagnateur.get_by_role("link", name="Awa Traoré").click()
     accompagnateur.get_by_role("button", name="Prendre en charge").click()
+    accompagnateur.locator("#statut", has_text="Prise en charge").wait_for()
     accompagnateur.get_by_label("Heures d'accompagnement individuel").fill("12")
     accompagnateur.get_by_label("Heures d'accompagnement collectif").fill("6")
     accompagnateur.get_by_role("button", name="Envoyer le parcours").click()
+    accompagnateur.locator("#statut", has_text="Parcours proposé").wait_for()
 
     candidate.goto(candidacy_url)
     candidate.get_by_role("button", name="Confirmer mon parcours").click()
+    candidate.locator("#statut", has_text="Parcours confirmé").wait_for()
 
     accompagnateur.reload()
     for select in accompagnateur.locator("select[name^=mastery-]").all():
         select.select_option("acquired")
     accompagnateur.get_by_role("button", name="Enregistrer le dossier").click()
+    accompagnateur.get_by_text("Dossier de faisabilité enregistré.").wait_for()
     accompagnateur.get_by_role("button", name="Envoyer le dossier de faisabilité").click()
-    assert "Dossier de faisabilité envoyé" in accompagnateur.content()
+    accompagnateur.locator("#statut", has_text="Dossier de faisabilité envoyé").wait_for()
 
     certifier = people("phone")
     login_with_password(certifier, world.certifier.email, PASSWORD)
@@ -98,8 +103,9 @@ def test_a_candidacy_from_sign_up_to_admissibility_on_phones(people, live_server
     check_accessibility_basics(certifier)
     certifier.get_by_role("link", name="Awa Traoré").click()
     certifier.get_by_role("button", name="Reconnaître et délivrer le badge").click()
+    certifier.get_by_text("Compétence reconnue : un badge a été délivré.").wait_for()
     certifier.get_by_role("button", name="Déclarer recevable").click()
-    assert certifier.locator("#statut").text_content() == Status.ADMISSIBLE.label
+    certifier.locator("#statut", has_text=Status.ADMISSIBLE.label).wait_for()
 
     candidate.goto(candidacy_url)
     check_accessibility_basics(candidate)
