@@ -190,12 +190,6 @@ def user_spaces(user) -> list[dict]:
     return entries
 
 
-@bp.get("/reva/")
-@access.roles(Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER, Role.ADMIN, national=True)
-def reva_placeholder():
-    return render_template("accounts/reva_home.html")
-
-
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @access.public
 def invitation(token: str):

@@ -35,6 +35,7 @@ class BaseForm(FlaskForm):
 
             csrf.setup_form = setup_without_id
             return csrf
+
         bind_field = bounds.bind_field  # dates, integers and text within bounds
 
 

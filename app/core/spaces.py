@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint
 
 # The one line to touch when a service is added.
-SERVICE_PACKAGES = ("app.carnet", "app.finance", "app.dora")
+SERVICE_PACKAGES = ("app.carnet", "app.dora", "app.reva", "app.finance")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,71 @@
+"""The dematerialised feasibility file: competence assessments and attachments. Flush, no commit."""
+
+from __future__ import annotations
+
+from app.core import audit
+from app.extensions import db
+from app.reva.candidacies import touch
+from app.reva.models import Attachment, Candidacy, CompetenceAssessment, Mastery
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# The type is decided from the content, never from the name or the browser's claim.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+class AttachmentRefusedError(ValueError):
+    pass
+
+
+def sniff(data: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES if data.startswith(magic)), None)
+
+
+def save_assessments(candidacy: Candidacy, user, marks: dict[int, tuple[Mastery, str]]) -> None:
+    """Record, per competence of the certification, acquired / partly / not yet, with a comment."""
+    existing = {
+        a.competence_id: a
+        for a in db.session.scalars(
+            db.select(CompetenceAssessment).where(CompetenceAssessment.candidacy_id == candidacy.id)
+        )
+    }
+    for competence_id, (mastery, comment) in marks.items():
+        row = existing.get(competence_id)
+        if row is None:
+            row = CompetenceAssessment(candidacy_id=candidacy.id, competence_id=competence_id)
+            db.session.add(row)
+        row.mastery = mastery
+        row.comment = comment.strip()
+    touch(candidacy)
+    db.session.flush()
+    audit.record(user, "reva_file_updated", "reva_candidacy", candidacy.id, "évaluation")
+
+
+def add_attachment(candidacy: Candidacy, user, filename: str, data: bytes) -> Attachment:
+    """Attach a PDF, JPEG or PNG of at most 10 MB, its type checked from its content."""
+    if not data:
+        raise AttachmentRefusedError("Le fichier est vide.")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise AttachmentRefusedError("Le fichier dépasse 10 Mo.")
+    kind = sniff(data)
+    if kind is None:
+        raise AttachmentRefusedError("Seuls les fichiers PDF, JPEG et PNG sont acceptés.")
+    safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[:200] or "piece"
+    attachment = Attachment(
+        candidacy_id=candidacy.id,
+        filename=safe_name,
+        content_type=kind,
+        size=len(data),
+        data=data,
+        uploaded_by_id=user.id,
+    )
+    db.session.add(attachment)
+    touch(candidacy)
+    db.session.flush()
+    audit.record(
+        user, "reva_attachment_added", "reva_candidacy", candidacy.id, "pièce jointe ajoutée"
+    )
+    return attachment
