@@ -174,6 +174,26 @@ api = SpecTree(
 )
 
 
+_contributions: list[dict] = []
+
+
+def contribute(blueprint, *, paths: dict, schemas: dict | None = None, tags=None) -> None:
+    """Add hand-assembled paths (built from pydantic schemas) for routes not yet declared with
+    `@api.validate`; merged into the generated document. Prefer `@api.validate`."""
+    _contributions.append(
+        {"blueprint": blueprint.name, "paths": paths, "schemas": schemas or {}, "tags": tags or []}
+    )
+
+
+def _merge_contributions(app, document_: dict) -> None:
+    for part in _contributions:
+        if part["blueprint"] not in app.blueprints:
+            continue
+        document_.setdefault("paths", {}).update(part["paths"])
+        document_.setdefault("components", {}).setdefault("schemas", {}).update(part["schemas"])
+        document_.setdefault("tags", []).extend(part["tags"])
+
+
 def document(app) -> dict:
     """The OpenAPI document of the routes `app` serves (computed once per app)."""
     cached = app.extensions.get("openapi_document")
@@ -197,6 +217,7 @@ def document(app) -> dict:
                     ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
                     if ref.endswith(("/Problem", "/ValidationProblem")):
                         answer["content"] = {PROBLEM_JSON: content.pop("application/json")}
+        _merge_contributions(app, cached)
         app.extensions["openapi_document"] = cached
     return cached
 

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from app.accounts.models import hash_token
 from app.accounts.roles import Role
-from app.core import access, audit, openapi
+from app.core import access, audit
+from app.core import api as openapi
 from app.core.models import utcnow
 from app.extensions import csrf, db, limiter
 from app.reva import candidacies, queries
