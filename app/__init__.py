@@ -86,6 +86,8 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.carnet.cli import carnet_cli
     from app.core.cli import seed
+    from app.finance.cli import finance_cli
 
     app.cli.add_command(seed)
+    app.cli.add_command(finance_cli)
     app.cli.add_command(carnet_cli)

@@ -27,9 +27,11 @@ def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
     from app.accounts.seed import load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.finance.demo import load_demo_finance
 
     logins = load_demo()
     load_demo_notebooks()
+    load_demo_finance()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

@@ -1,4 +1,5 @@
-"""Finance of the funding agreement: convention, parties, start-ups, CHORUS references."""
+"""Finance of the delegation agreement: convention, amendments and annexes, envelopes, the
+append-only ledger, dashboards and exports, investment committees."""
 
 from flask import Blueprint
 
@@ -7,5 +8,18 @@ from app.core import access
 
 bp = Blueprint("finance", __name__, template_folder="templates", url_prefix="/finance")
 access.blueprint_baseline(bp, access.roles(*FINANCE, Role.ADMIN, national=True))
+
+
+@bp.app_template_filter("euros")
+def _euros(amount):
+    from app.finance.rules import euros
+
+    return euros(amount)
+
+
+@bp.app_template_filter("date_fr")
+def _date_fr(day):
+    return day.strftime("%d/%m/%Y") if day else "—"
+
 
 from app.finance import views  # noqa: E402,F401
