@@ -47,32 +47,47 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.accounts import team_bp
-    from app.carnet import bp as carnet_bp
-    from app.carnet.api import carnet_api
     from app.core import bp as core_bp
+    from app.core import spaces
     from app.core.openapi import bp as api_docs_bp
-    from app.finance import bp as finance_bp
+    from app.tenancy import admin_bp
     from app.tenancy import bp as tenancy_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
-    app.register_blueprint(finance_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_docs_bp)
-    app.register_blueprint(carnet_api)
+    registered = spaces.load()
+    for space in registered:  # national spaces and every API blueprint first
+        for blueprint in space.blueprints:
+            if not (space.territorial and blueprint is space.blueprint):
+                app.register_blueprint(blueprint)
     # Territorial blueprints last: their /<territory>/ prefix must not shadow the others.
     app.register_blueprint(team_bp)
-    app.register_blueprint(carnet_bp)
+    for space in registered:
+        if space.territorial:
+            app.register_blueprint(space.blueprint)
     app.register_blueprint(tenancy_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app.core import transaction
     from app.core.access import check_request_access
     from app.core.context import inject_template_context
     from app.core.security import set_security_headers
     from app.tenancy import unbind_territory
 
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:  # X-Forwarded-* are trusted only from that many proxies in front of us
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     app.before_request(check_request_access)
+    # after_request runs in reverse order: the transaction ends before the headers are set.
     app.after_request(set_security_headers)
+    transaction.register(app)
     app.teardown_request(unbind_territory)
     app.context_processor(inject_template_context)
 
@@ -85,9 +100,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.carnet.cli import carnet_cli
-    from app.core.cli import seed
+    from app.core.cli import mail_cli, seed
     from app.finance.cli import finance_cli
+    from app.tenancy.cli import territory_cli
 
     app.cli.add_command(seed)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(territory_cli)
     app.cli.add_command(finance_cli)
     app.cli.add_command(carnet_cli)

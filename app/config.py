@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -11,6 +12,11 @@ def _bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name, "").strip()
+    return [item.strip() for item in value.split(",") if item.strip()] or None
 
 
 def _database_url(instance_path: str) -> str:
@@ -64,7 +70,13 @@ def load(app) -> None:
         INVITATION_TTL=timedelta(days=7),
         # Front-end assets: served from static/vendor when `make assets` ran, else this CDN.
         ASSETS_CDN="https://cdn.jsdelivr.net/npm",
+        # The portal's public address: every absolute link in mail is built from it (never from
+        # the request's Host). Required outside debug.
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
+        # Hosts the portal answers for (others get a 400); defaults to PUBLIC_BASE_URL's host.
+        TRUSTED_HOSTS=_list("TRUSTED_HOSTS"),
+        # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted).
+        PROXY_COUNT=int(os.environ.get("PROXY_COUNT", "0")),
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
     )
 
@@ -79,3 +91,18 @@ def check(app) -> None:
                 "SECRET_KEY manquant : définissez la variable d'environnement SECRET_KEY "
                 "(voir .env.example). Le portail refuse de démarrer sans elle hors mode debug."
             )
+    if not app.config.get("PUBLIC_BASE_URL"):
+        if app.debug or app.testing:
+            server = app.config.get("SERVER_NAME") or "127.0.0.1:5000"
+            app.config["PUBLIC_BASE_URL"] = f"http://{server}"
+        else:
+            raise RuntimeError(
+                "PUBLIC_BASE_URL manquant : définissez l'adresse publique du portail "
+                "(ex. https://portail.inclusion.beta.gouv.fr). Les liens des courriels en dépendent."
+            )
+    if app.config.get("TRUSTED_HOSTS") is None:
+        host = urlsplit(app.config["PUBLIC_BASE_URL"]).hostname
+        hosts = [host] if host else []
+        if app.debug or app.testing:
+            hosts += ["localhost", "127.0.0.1"]
+        app.config["TRUSTED_HOSTS"] = hosts

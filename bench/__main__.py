@@ -49,7 +49,7 @@ def load(app, notebooks: int, seed: int = 7) -> dict:
         upgrade()
         load_territories()
         load_reference()
-        territories = db.session.scalars(select(Territory).where(Territory.carnet_enabled)).all()
+        territories = [t for t in db.session.scalars(select(Territory)) if t.enables("carnet")]
         now = datetime.now(UTC)
         from werkzeug.security import generate_password_hash
 

@@ -14,7 +14,15 @@ from app import create_app
 from app.extensions import db, limiter
 
 # Reference tables keep their rows between tests; every other table is emptied after each test.
-REFERENCE_TABLES = {"territory", "convention", "party", "startup", "cost_centre", "alembic_version"}
+REFERENCE_TABLES = {
+    "territory",
+    "territory_service",
+    "convention",
+    "party",
+    "startup",
+    "cost_centre",
+    "alembic_version",
+}
 
 
 def database_url(tmp_path_factory) -> str:
@@ -42,6 +50,8 @@ class PortalClient(FlaskClient):
     a fresh session, `g` and login state, so nothing cached by the test leaks into it."""
 
     def open(self, *args, **kwargs):
+        # Like a real server, close each response (mail queued for "after the response" leaves).
+        kwargs.setdefault("buffered", True)
         ctx = _cv_app.get(None)
         if ctx is not None:
             db.session.commit()

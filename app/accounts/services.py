@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -10,6 +10,7 @@ from app.accounts.models import Invitation, LoginToken, Membership, User, hash_t
 from app.accounts.roles import Role
 from app.core import audit, mail
 from app.core.models import utcnow
+from app.core.urls import external_url
 from app.extensions import db
 
 # Checked when the email is unknown, so that both paths cost one scrypt computation.
@@ -38,7 +39,6 @@ def authenticate(email: str, password: str) -> User | None:
 def record_login(user: User, method: str) -> None:
     user.last_login_at = utcnow()
     audit.record(user, "login", "user", user.id, method)
-    db.session.commit()
 
 
 def send_login_link(email: str, next_url: str = "") -> None:
@@ -57,12 +57,14 @@ def send_login_link(email: str, next_url: str = "") -> None:
             expires_at=utcnow() + current_app.config["MAGIC_LINK_TTL"],
         )
     )
-    db.session.commit()
-    link = url_for("accounts.magic_link", token=token, next=next_url or None, _external=True)
-    mail.send(
+    link = external_url("accounts.magic_link", token=token, next=next_url or None)
+    # Sent once the response has left: the answer takes the same time for known and unknown
+    # addresses.
+    mail.queue(
         user.email,
         "Votre lien de connexion au portail SPIE",
         render_template("accounts/mail/magic_link.txt", user=user, link=link),
+        after_response=True,
     )
 
 
@@ -77,14 +79,12 @@ def consume_login_token(token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     row.used_at = utcnow()
-    db.session.commit()
     return row.user
 
 
 def logout(user: User) -> None:
     """End every session of the user (the session id embeds this token)."""
     user.end_all_sessions()
-    db.session.commit()
 
 
 def invite(
@@ -98,14 +98,23 @@ def invite(
     phone: str | None = None,
     structure=None,
 ) -> Invitation:
-    """Give `role` in `territory` to the person with `email` (creating their account if needed)
-    and mail them an invitation link valid INVITATION_TTL."""
+    """Invite the person with `email` into `territory` with `role` (creating their account if
+    needed) and queue the mail of a link valid INVITATION_TTL. The role is given only when the
+    invitation is accepted; a new invitation to the same address there replaces the pending one."""
     user = user_by_email(email)
     if user is None:
         user = User(
             email=normalize_email(email), first_name=first_name, last_name=last_name, phone=phone
         )
         db.session.add(user)
+    for previous in db.session.scalars(
+        select(Invitation).where(
+            Invitation.email == user.email,
+            Invitation.territory_id == territory.id,
+            Invitation.accepted_at.is_(None),
+        )
+    ):
+        db.session.delete(previous)
     token = new_token()
     invitation = Invitation(
         email=user.email,
@@ -118,11 +127,9 @@ def invite(
         expires_at=utcnow() + current_app.config["INVITATION_TTL"],
     )
     db.session.add(invitation)
-    add_membership(user, territory, role, structure)
-    audit.record(inviter, "invited", "user", None, f"{user.email} → {role.value}")
-    db.session.commit()
-    link = url_for("accounts.invitation", token=token, _external=True)
-    mail.send(
+    db.session.flush()
+    audit.record(inviter, "invited", "invitation", invitation.id, role.value)
+    mail.queue(
         user.email,
         f"Invitation au portail SPIE — {territory.name}",
         render_template(
@@ -131,14 +138,14 @@ def invite(
             inviter=inviter,
             territory=territory,
             role=role,
-            link=link,
+            link=external_url("accounts.invitation", token=token),
         ),
     )
     return invitation
 
 
 def add_membership(user: User, territory, role: Role, structure=None) -> Membership:
-    """Give a role (idempotent), without committing: for callers that commit a whole batch."""
+    """Give a role (idempotent)."""
     structure_id = structure.id if structure else None
     for membership in user.memberships:
         if (membership.territory_id, membership.role, membership.structure_id) == (
@@ -156,9 +163,7 @@ def add_membership(user: User, territory, role: Role, structure=None) -> Members
 
 def grant(user: User, territory, role: Role, structure=None) -> Membership:
     """Give a role (idempotent)."""
-    membership = add_membership(user, territory, role, structure)
-    db.session.commit()
-    return membership
+    return add_membership(user, territory, role, structure)
 
 
 def pending_invitation(token: str) -> Invitation | None:
@@ -171,11 +176,15 @@ def pending_invitation(token: str) -> Invitation | None:
 
 
 def accept_invitation(invitation: Invitation, password: str | None) -> User:
+    """The role becomes active now; every other session of the account ends."""
     invitation.accepted_at = utcnow()
+    user = invitation.user
+    add_membership(user, invitation.territory, invitation.role, invitation.structure)
     if password:
-        invitation.user.set_password(password)
-    db.session.commit()
-    return invitation.user
+        user.set_password(password)
+    user.end_all_sessions()
+    audit.record(user, "accepted", "invitation", invitation.id, invitation.role.value)
+    return user
 
 
 def territory_members(territory) -> list[Membership]:

@@ -11,8 +11,8 @@ from app.accounts.forms import (
     PasswordLoginForm,
     SetPasswordForm,
 )
-from app.accounts.roles import FINANCE, Role
-from app.core import access
+from app.accounts.roles import Role
+from app.core import access, spaces
 from app.core.forms import choices
 from app.extensions import limiter
 from app.tenancy.services import structures
@@ -139,45 +139,39 @@ def logout():
 @bp.get("/espace")
 @access.authenticated
 def space():
-    """The user's home: straight to their only space, or the list of their spaces."""
-    spaces = user_spaces(current_user)
-    if len(spaces) == 1 and not request.args.get("tous"):
-        return redirect(spaces[0]["url"])
-    return render_template("accounts/space.html", spaces=spaces)
+    """Where the user lands: straight into their only space, else what awaits them in each."""
+    entries = user_spaces(current_user)
+    if len(entries) == 1 and not request.args.get("tous"):
+        entry = entries[0]
+        return redirect(entry["url"])
+    return render_template("accounts/space.html", entries=entries)
 
 
 def user_spaces(user) -> list[dict]:
-    spaces = [
-        {
-            "title": territory.name,
-            "description": ", ".join(sorted(r.label for r in user.roles_in(territory))),
-            "url": url_for("tenancy.home", territory=territory.slug),
-        }
-        for territory in user.territories
-    ]
-    national = user.national_roles()
-    if national & (FINANCE | {Role.ADMIN}):
-        spaces.append(
+    """One entry per (space, territory) the user sees, with its cards, from the registry."""
+    entries = []
+    for territory in user.territories:
+        for space in spaces.spaces_of(user, territory):
+            entries.append(
+                {
+                    "title": f"{space.label} — {territory.name}",
+                    "space": space,
+                    "territory": territory,
+                    "url": url_for(space.entry_endpoint, territory=territory.slug),
+                    "cards": space.cards(user, territory),
+                }
+            )
+    for space in spaces.national_spaces_of(user):
+        entries.append(
             {
-                "title": "Finances de la convention",
-                "description": ", ".join(
-                    sorted(r.label for r in national & (FINANCE | {Role.ADMIN}))
-                ),
-                "url": url_for("finance.home"),
+                "title": space.label,
+                "space": space,
+                "territory": None,
+                "url": url_for(space.entry_endpoint),
+                "cards": space.cards(user, None),
             }
         )
-    if national & {Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER, Role.ADMIN}:
-        spaces.append(
-            {
-                "title": "REVA — VAE",
-                "description": ", ".join(
-                    sorted(r.label for r in national & {Role.REVA_ACCOMPAGNATEUR, Role.CERTIFIER})
-                )
-                or "Administration",
-                "url": url_for("accounts.reva_placeholder"),
-            }
-        )
-    return spaces
+    return entries
 
 
 @bp.get("/reva/")

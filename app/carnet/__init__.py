@@ -1,10 +1,34 @@
 """Carnet de bord: notebooks, members, consent, barriers, objectives, actions, interviews."""
 
 from app.accounts.roles import Role
-from app.core import access
+from app.core import access, spaces
 from app.tenancy import territorial_blueprint
 
 bp = territorial_blueprint("carnet", __name__, service="carnet", template_folder="templates")
 access.blueprint_baseline(bp, access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR))
 
 from app.carnet import models, views, views_coordination, views_surveys  # noqa: E402,F401
+from app.carnet.api import carnet_api  # noqa: E402
+
+
+def _cards(user, territory):
+    from app.carnet.queries import space_cards
+
+    return space_cards(user, territory)
+
+
+spaces.register(
+    spaces.Space(
+        key="carnet",
+        label="Carnet de bord",
+        blueprint=bp,
+        entry_endpoint="carnet.index",
+        roles=frozenset({Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR}),
+        default_territories=("seine-saint-denis", "loire-atlantique", "la-reunion"),
+        extra_blueprints=(carnet_api,),
+        summary=_cards,
+        description="Le carnet partagé entre la personne accompagnée et ses accompagnateurs.",
+        order=10,
+        public_endpoints=("carnet_api.beneficiaries", "carnet_api.notebook"),
+    )
+)

@@ -32,9 +32,7 @@ def _demo_user(role: Role, territory: Territory) -> User | None:
 
 def load_demo_notebooks() -> int:
     created = 0
-    for territory in db.session.scalars(
-        select(Territory).where(Territory.carnet_enabled.is_(True))
-    ):
+    for territory in [t for t in db.session.scalars(select(Territory)) if t.enables("carnet")]:
         with bound_to(territory.id):
             person = _demo_user(Role.BENEFICIARY, territory)
             professional = _demo_user(Role.PROFESSIONAL, territory)

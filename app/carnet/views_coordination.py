@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
-from sqlalchemy import distinct, exists, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, SelectField, StringField
@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Optional
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
-from app.carnet import bp, imports, services
+from app.carnet import bp, imports, queries, services
 from app.carnet import tokens as carnet_tokens
 from app.carnet.models import Beneficiary, Notebook, NotebookMember
 from app.core import access
@@ -108,20 +108,7 @@ def coordination_structures():
 
 
 def _without_referent():
-    has_referent = (
-        exists()
-        .where(
-            NotebookMember.notebook_id == Notebook.id,
-            NotebookMember.is_referent.is_(True),
-            NotebookMember.active.is_(True),
-        )
-        .correlate(Notebook)
-    )
-    return (
-        select(Notebook)
-        .join(Notebook.beneficiary)
-        .where(Notebook.archived_at.is_(None), ~has_referent)
-    )
+    return queries.notebooks_without_referent()
 
 
 class ReferentForm(BaseForm):

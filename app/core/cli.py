@@ -27,11 +27,13 @@ def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
     from app.accounts.seed import load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.core import transaction
     from app.finance.demo import load_demo_finance
 
     logins = load_demo()
     load_demo_notebooks()
-    load_demo_finance()
+    with transaction.unit_of_work():
+        load_demo_finance()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return
@@ -45,3 +47,17 @@ def seed_demo(as_json: bool):
     click.echo(
         "Connexion par lien magique : les courriels sont visibles sur /dev/outbox (mode debug)."
     )
+
+
+mail_cli = AppGroup("mail", help="Courriels en file d'attente.")
+
+
+@mail_cli.command("retry")
+def mail_retry():
+    """Send again every queued mail that could not leave (idempotent)."""
+    from app.core import mail
+
+    sent, failed = mail.retry()
+    click.echo(f"{sent} courriel(s) envoyé(s), {failed} toujours en attente.")
+    if failed:
+        raise SystemExit(1)

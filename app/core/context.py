@@ -1,9 +1,10 @@
-"""Values every template reads: the current territory and the user's spaces."""
+"""Values every template reads: the current territory and the user's spaces (from the registry)."""
 
 from flask import g
 from flask_login import current_user
 
-from app.accounts.roles import FINANCE, Role
+from app.accounts.roles import Role
+from app.core import spaces
 
 
 def inject_template_context():
@@ -11,11 +12,11 @@ def inject_template_context():
     context = {"current_territory": territory, "Role": Role}
     if current_user.is_authenticated:
         roles = current_user.roles_in(territory) if territory else frozenset()
-        national = current_user.national_roles()
         context.update(
             user_territories=current_user.territories,
             territory_roles=roles,
-            national_roles=national,
-            has_finance=bool(national & (FINANCE | {Role.ADMIN})),
+            national_roles=current_user.national_roles(),
+            territory_spaces=spaces.spaces_of(current_user, territory) if territory else [],
+            national_spaces=spaces.national_spaces_of(current_user),
         )
     return context

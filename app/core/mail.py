@@ -1,4 +1,11 @@
-"""Outgoing mail: SMTP when configured, otherwise an outbox file (shown at /dev/outbox in debug)."""
+"""Outgoing mail, queued in the request's transaction and sent after its commit.
+
+`queue()` stores an `OutgoingMail` row: if the request rolls back, the mail never existed; once
+the request commits, `send_queued()` hands it to SMTP (or to the outbox file in debug and tests).
+A send that fails leaves the row queued with its error; `flask mail retry` (and the jobs runner)
+sends it again. A sent mail's body is erased: links it carried (magic links, invitations) are not
+kept in the database longer than needed.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,83 @@ import json
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
 
-from app.core.models import utcnow
+from app.core.models import OutgoingMail, utcnow
+from app.extensions import db
+
+MAX_ATTEMPTS = 10
 
 
-def send(to: str, subject: str, body: str) -> None:
+def queue(to: str, subject: str, body: str, *, after_response: bool = False) -> OutgoingMail:
+    """Queue a mail in the current transaction. `after_response` sends it once the response has
+    left (for answers that must take the same time whatever the mail, such as login links)."""
+    mail = OutgoingMail(to=to, subject=subject, body=body)
+    db.session.add(mail)
+    if has_request_context():
+        key = "_mail_after_response" if after_response else "_mail_after_commit"
+        g.setdefault(key, []).append(mail)
+    return mail
+
+
+def send_queued(response=None) -> list[OutgoingMail]:
+    """After the commit: send the mail this request (or command) queued; return those that failed.
+    Mail queued `after_response` leaves when `response` has been sent."""
+    if has_request_context():
+        mails = g.pop("_mail_after_commit", [])
+        deferred = [m.id for m in g.pop("_mail_after_response", []) if m.id is not None]
+        if deferred and response is not None:
+            app = current_app._get_current_object()
+
+            def _send():
+                with app.app_context():
+                    retry(deferred)
+
+            response.call_on_close(_send)
+    else:
+        mails = list(db.session.scalars(select(OutgoingMail).where(OutgoingMail.sent_at.is_(None))))
+    failed = [m for m in mails if m.id is not None and not deliver(m)]
+    if mails:
+        db.session.commit()
+    return failed
+
+
+def deliver(mail: OutgoingMail) -> bool:
+    """Try to send one queued mail now; record the outcome on its row (not committed)."""
+    mail.attempts += 1
+    try:
+        _transport(mail.to, mail.subject, mail.body)
+    except (OSError, smtplib.SMTPException) as error:
+        mail.last_error = f"{type(error).__name__}: {error}"[:500]
+        current_app.logger.warning(
+            "mail %s not sent (attempt %s): %s", mail.id, mail.attempts, error
+        )
+        return False
+    mail.sent_at = utcnow()
+    mail.body = ""
+    mail.last_error = None
+    return True
+
+
+def retry(ids: list[int] | None = None) -> tuple[int, int]:
+    """Send every queued mail (or those of `ids`); commit; return (sent, still queued)."""
+    stmt = select(OutgoingMail).where(
+        OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS
+    )
+    if ids is not None:
+        stmt = stmt.where(OutgoingMail.id.in_(ids))
+    sent = failed = 0
+    for mail in db.session.scalars(stmt.order_by(OutgoingMail.id)).all():
+        if deliver(mail):
+            sent += 1
+        else:
+            failed += 1
+        db.session.commit()
+    return sent, failed
+
+
+def _transport(to: str, subject: str, body: str) -> None:
     config = current_app.config
     if config["MAIL_SERVER"]:
         message = EmailMessage()
@@ -27,7 +105,7 @@ def send(to: str, subject: str, body: str) -> None:
             smtp.send_message(message)
         return
     if not (current_app.debug or current_app.testing):
-        current_app.logger.error("MAIL_SERVER is not set: mail to %s kept in the outbox", to)
+        current_app.logger.error("MAIL_SERVER is not set: a mail was kept in the outbox file")
     entry = {"at": utcnow().isoformat(), "to": to, "subject": subject, "body": body}
     with open(config["MAIL_OUTBOX_PATH"], "a", encoding="utf-8") as outbox:
         outbox.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 
 
 def set_security_headers(response):
@@ -27,7 +27,8 @@ def set_security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if not current_app.debug:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if response.mimetype == "text/html":
-        # Pages carry personal data: never stored by shared caches or the back button cache.
+    if request.endpoint != "static":
+        # Pages, fragments, exports and API answers may carry personal data, whatever their
+        # type: never stored by a cache. A public, data-free answer may set its own header.
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -4,7 +4,7 @@ append-only ledger, dashboards and exports, investment committees."""
 from flask import Blueprint
 
 from app.accounts.roles import FINANCE, Role
-from app.core import access
+from app.core import access, spaces
 
 bp = Blueprint("finance", __name__, template_folder="templates", url_prefix="/finance")
 access.blueprint_baseline(bp, access.roles(*FINANCE, Role.ADMIN, national=True))
@@ -23,3 +23,18 @@ def _date_fr(day):
 
 
 from app.finance import views  # noqa: E402,F401
+
+
+spaces.register(
+    spaces.Space(
+        key="finance",
+        label="Finances",
+        blueprint=bp,
+        entry_endpoint="finance.home",
+        roles=frozenset({*FINANCE, Role.ADMIN}),
+        territorial=False,
+        summary=lambda user, territory: views.space_cards(user),
+        description="Délégation de gestion, engagements et comités d'investissement.",
+        order=90,
+    )
+)

@@ -65,7 +65,7 @@ def recipients() -> list[str]:
 @click.option("--dry-run", is_flag=True, help="Afficher le message sans l'envoyer.")
 def alerts(dry_run: bool):
     """Mail the finance roles what is due within 30 days and the unconsumed balances."""
-    from app.core import mail
+    from app.core import mail, transaction
 
     body = alert_text(clock.today())
     if body is None:
@@ -76,6 +76,7 @@ def alerts(dry_run: bool):
         click.echo(body)
         click.echo(f"({len(to)} destinataire(s), rien envoyé)")
         return
-    for address in to:
-        mail.send(address, SUBJECT, body)
+    with transaction.unit_of_work():
+        for address in to:
+            mail.queue(address, SUBJECT, body)
     click.echo(f"Alerte envoyée à {len(to)} destinataire(s).")

@@ -146,5 +146,5 @@ def load_demo_finance() -> bool:
             next_cp=Decimal("50000"),
             comment="Résultats encourageants ; poursuite sur le semestre suivant.",
         )
-    db.session.commit()
+    db.session.flush()
     return True

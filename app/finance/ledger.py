@@ -198,5 +198,5 @@ def _cancellation(user, envelope, amount, on, reason, **target) -> Cancellation:
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(user, "created", "cancellation", row.id, f"{amount} €: {reason.strip()}"[:500])
+    audit.record(user, "created", "cancellation", row.id, f"{amount} €")
     return row

@@ -510,3 +510,9 @@ def upcoming_deadlines(today: date, within_days: int | None = None) -> list[Dead
         )
     horizon = today + timedelta(days=within_days) if within_days is not None else date.max
     return sorted((d for d in items if today <= d.on <= horizon), key=lambda d: d.on)
+
+
+def reviews_awaiting_decision() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(CommitteeReview).where(CommitteeReview.decision.is_(None))
+    )

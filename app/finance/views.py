@@ -10,7 +10,7 @@ from functools import wraps
 from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from app.core import htmx
+from app.core import htmx, spaces
 from app.extensions import db
 from app.finance import (
     agreement,
@@ -57,11 +57,6 @@ def allowed(predicate):
     return decorator
 
 
-def _saved():
-    # The request's single commit (until the platform's per-request transaction takes it over).
-    db.session.commit()
-
-
 def _refused(form, error: RuleError) -> None:
     """Nothing of a refused write is kept; its message goes beside its field."""
     db.session.rollback()
@@ -103,6 +98,35 @@ def home():
         deadlines=queries.upcoming_deadlines(clock.today())[:4],
     )
     return htmx.render("finance/home.html", "finance/includes/consumption.html", **context)
+
+
+def space_cards(user) -> list[spaces.Card]:
+    """What awaits this user: deadlines within 30 days, decisions the délégant still owes."""
+    cards = [
+        spaces.Card(
+            title=f"{d.label} — {d.on.strftime('%d/%m/%Y')}",
+            url=url_for("finance.home"),
+            text=f"Article {d.article}",
+        )
+        for d in queries.upcoming_deadlines(clock.today(), 30)
+    ]
+    if perms.can_decide_committee(user):
+        pending = queries.reviews_awaiting_decision()
+        if pending:
+            cards.append(
+                spaces.Card(
+                    title="Décisions de comité à enregistrer",
+                    url=url_for("finance.committees_list"),
+                    count=pending,
+                )
+            )
+    return cards or [
+        spaces.Card(
+            title="Finances de la convention",
+            url=url_for("finance.home"),
+            text="Consommation des AE et CP par startup, convention et comités.",
+        )
+    ]
 
 
 # Agreement
@@ -151,7 +175,6 @@ def update_convention():
     if not form.validate():
         return _convention_page(422, convention_form=form)
     agreement.update_convention(_user(), convention, title=form.title.data, object=form.object.data)
-    _saved()
     flash("La convention est mise à jour.", "success")
     return htmx.redirect(url_for("finance.convention"))
 
@@ -174,7 +197,6 @@ def add_amendment():
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash(f"L'avenant n°{amendment.number} est enregistré.", "success")
             return htmx.redirect(url_for("finance.convention"))
     return _convention_page(422, amendment_form=form)
@@ -203,7 +225,6 @@ def add_annex():
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash(f"L'annexe n°{annex.number} est enregistrée.", "success")
             return htmx.redirect(url_for("finance.convention"))
     return _convention_page(422, annex_form=form)
@@ -226,7 +247,6 @@ def edit_annex(annex_id: int):
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash(f"L'annexe n°{annex.number} est mise à jour.", "success")
             return htmx.redirect(url_for("finance.convention"))
     status = 422 if request.method == "POST" else 200
@@ -367,7 +387,6 @@ def record_commitment(slug: str):
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash(f"Engagement n°{commitment.id} enregistré.", "success")
             return _back_to(startup, commitment.committed_on)
     return _startup_page(startup, _form_year(form.committed_on.data), 422, commitment_form=form)
@@ -396,7 +415,6 @@ def record_payment(slug: str):
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash("Paiement enregistré.", "success")
             return _back_to(startup, form.paid_on.data)
     return _startup_page(startup, _form_year(form.paid_on.data), 422, payment_form=form)
@@ -424,7 +442,6 @@ def record_cancellation(slug: str):
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash("Annulation enregistrée.", "success")
             return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=year))
     return _startup_page(startup, year, 422, cancellation_form=form)
@@ -456,7 +473,6 @@ def change_allocation(slug: str):
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash("L'allocation est modifiée.", "success")
             return htmx.redirect(
                 url_for("finance.startup", slug=startup.slug, annee=form.year.data)
@@ -529,7 +545,6 @@ def hold_committee():
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash("Le comité est enregistré avec les indicateurs et budgets du jour.", "success")
             return htmx.redirect(url_for("finance.committee", committee_id=committee.id))
     return committees_list(form=form, status=422)
@@ -586,7 +601,6 @@ def decide(committee_id: int, review_id: int):
         except RuleError as error:
             _refused(form, error)
         else:
-            _saved()
             flash(f"Décision enregistrée pour {review.startup.name}.", "success")
             return htmx.redirect(url_for("finance.committee", committee_id=committee_id))
     return committee(committee_id, 422, review.id, form)
@@ -599,7 +613,6 @@ def comment(committee_id: int, review_id: int):
     form = forms.CommentForm(prefix=f"c{review.id}")
     if form.validate():
         committees.add_comment(_user(), review, form.body.data)
-        _saved()
         return htmx.redirect(
             url_for("finance.committee", committee_id=committee_id) + f"#revue-{review.id}"
         )

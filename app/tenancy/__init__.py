@@ -43,3 +43,4 @@ def unbind_territory(exc=None):
 bp = territorial_blueprint("tenancy", __name__, template_folder="templates")
 
 from app.tenancy import views  # noqa: E402,F401
+from app.tenancy.admin import admin_bp  # noqa: E402,F401

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
 
-from app.core.models import TimestampMixin
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import TimestampMixin, UTCDateTime, utcnow
 from app.core.scoping import TerritoryScoped
 from app.extensions import db
-
-SERVICES = {"carnet": "Carnet de bord", "dora": "DORA"}
 
 
 class Territory(db.Model):
@@ -19,18 +19,46 @@ class Territory(db.Model):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     department_code: Mapped[str] = mapped_column(String(3), unique=True)
-    carnet_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    dora_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    services: Mapped[list[TerritoryService]] = relationship(
+        back_populates="territory", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def enables(self, service: str) -> bool:
-        return bool(getattr(self, f"{service}_enabled"))
+        """The territory runs `service` (the database's switch is the one source of truth)."""
+        return any(s.service == service and s.enabled for s in self.services)
 
     @property
-    def enabled_services(self) -> list[tuple[str, str]]:
-        return [(key, label) for key, label in SERVICES.items() if self.enables(key)]
+    def enabled_service_keys(self) -> set[str]:
+        return {s.service for s in self.services if s.enabled}
+
+    def switch(self, service: str, enabled: bool) -> TerritoryService:
+        """Turn a service on or off here (off hides it, a 404, and keeps its data)."""
+        row = next((s for s in self.services if s.service == service), None)
+        if row is None:
+            row = TerritoryService(service=service, enabled=enabled)
+            self.services.append(row)
+        row.enabled = enabled
+        row.changed_at = utcnow()
+        return row
 
     def __repr__(self) -> str:
         return f"<Territory {self.slug}>"
+
+
+class TerritoryService(db.Model):
+    """Whether a territory runs a territorial service (Carnet de bord, DORA…)."""
+
+    __tablename__ = "territory_service"
+    __table_args__ = (UniqueConstraint("territory_id", "service"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(30))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    territory: Mapped[Territory] = relationship(back_populates="services")
 
 
 class Structure(TerritoryScoped, TimestampMixin, db.Model):

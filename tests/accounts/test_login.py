@@ -12,14 +12,14 @@ from tests.conftest import link_in, outbox_messages
 from tests.factories import PASSWORD, member
 
 
-def test_password_login_lands_on_the_users_territory(client):
+def test_password_login_lands_on_the_users_only_space(client):
     user = member(Role.PROFESSIONAL, email="karim@exemple.fr")
     response = client.post("/connexion", data={"email": "Karim@Exemple.fr ", "password": PASSWORD})
     assert response.status_code == 303
     page = client.get(response.headers["Location"], follow_redirects=True)
-    assert page.request.path == "/seine-saint-denis/"
-    assert "Seine-Saint-Denis (93)" in page.text
-    assert user.full_name in page.text
+    # A professional of one territory lands on their notebooks, one tap from each.
+    assert page.request.path == "/seine-saint-denis/carnet/carnets"
+    assert "Seine-Saint-Denis" in page.text
     login = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "login"))
     assert login.actor_id == user.id and login.detail == "password"
 
@@ -87,7 +87,10 @@ def test_magic_link_is_mailed_shown_with_a_button_and_consumed_only_by_post(app,
 
     logged = client.post(path)
     assert logged.status_code == 303
-    assert client.get("/espace", follow_redirects=True).request.path == "/seine-saint-denis/"
+    assert (
+        client.get("/espace", follow_redirects=True).request.path
+        == "/seine-saint-denis/carnet/mon-carnet"
+    )
 
     # Single use.
     client.post("/deconnexion")
@@ -147,7 +150,13 @@ def test_session_cookie_is_httponly_lax_and_renewed_at_login(client):
 def test_session_cookie_is_secure_outside_debug(app):
     from app import create_app
 
-    production = create_app({"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    production = create_app(
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "PUBLIC_BASE_URL": "https://portail.exemple.fr",
+        }
+    )
     assert production.config["SESSION_COOKIE_SECURE"] is True
 
 

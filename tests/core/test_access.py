@@ -7,10 +7,11 @@ from flask import Blueprint
 
 from app import create_app
 from app.accounts.roles import Role
-from app.core import access
+from app.core import access, spaces
+from app.extensions import db
 from app.tenancy import territorial_blueprint
 from tests.conftest import PortalClient, portal_test_config
-from tests.factories import PASSWORD, UserFactory, member
+from tests.factories import PASSWORD, UserFactory, member, territory
 
 # Endpoints anyone may reach. Anything else must refuse an anonymous visitor.
 PUBLIC = {
@@ -26,12 +27,14 @@ PUBLIC = {
     "accounts.magic_link_sent",
     "accounts.magic_link",
     "accounts.invitation",
-    # JSON API: guarded by a bearer token instead of the session (401 without one, tested in
-    # tests/carnet/test_api.py); the OpenAPI document is public.
     "api.openapi",
-    "carnet_api.beneficiaries",
-    "carnet_api.notebook",
 }
+
+
+def public_endpoints() -> set[str]:
+    """The core's public pages, and those each registered service declares (open data, API
+    guarded by a bearer token instead of the session, tested in each service's API tests)."""
+    return PUBLIC | {e for space in spaces.all_spaces() for e in space.public_endpoints}
 
 
 def concrete_url(rule) -> str:
@@ -63,14 +66,14 @@ def test_every_endpoint_declares_an_access_rule(app):
 def test_public_allow_list_is_exactly_the_public_endpoints(app):
     with app.test_request_context():
         public = {r.endpoint for r in all_rules(app) if access.rule_for(r.endpoint).public}
-    assert public == PUBLIC - {"static"}
+    assert public == public_endpoints() - {"static"}
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_anonymous_is_refused_everywhere_but_the_public_pages(app, client, method):
     checked = 0
     for rule in all_rules(app):
-        if rule.endpoint in PUBLIC or method not in rule.methods:
+        if rule.endpoint in public_endpoints() or method not in rule.methods:
             continue
         response = client.open(concrete_url(rule), method=method)
         assert response.status_code in (302, 401), (rule.rule, response.status_code)
@@ -84,7 +87,7 @@ def test_a_beneficiary_is_refused_every_staff_endpoint(app, client, login_as):
     """Each non-public endpoint, reached by a user without its role: 403 (or 404 if unknown id)."""
     login_as(member(Role.BENEFICIARY))
     for rule in all_rules(app):
-        if rule.endpoint in PUBLIC:
+        if rule.endpoint in public_endpoints():
             continue
         with app.test_request_context():
             rule_ = access.rule_for(rule.endpoint)
@@ -147,24 +150,37 @@ def test_a_missing_right_inside_the_territory_is_a_403(client, login_as):
 
 
 def test_a_service_disabled_in_a_territory_is_a_404(app, tmp_path):
-    service_bp = territorial_blueprint("fake_dora", __name__, service="dora")
+    service_bp = territorial_blueprint("fake_service", __name__, service="fake")
 
     @service_bp.get("/")
     @access.authenticated
     def index():
-        return "dora ouvert"
+        return "service ouvert"
 
     client = app_with(app, service_bp, tmp_path).test_client()
     user = UserFactory(
         roles=[(Role.PROFESSIONAL, "ardennes"), (Role.PROFESSIONAL, "seine-saint-denis")]
     )
-    login(client, user)
-    assert client.get("/ardennes/dora/").text == "dora ouvert"
-    # Seine-Saint-Denis does not run DORA (reference data): the service is not there.
-    assert client.get("/seine-saint-denis/dora/").status_code == 404
-    # Nor do the Ardennes run the Carnet de bord.
-    assert client.get("/ardennes/carnet/carnets").status_code == 404
-    assert client.get("/seine-saint-denis/carnet/carnets").status_code == 200
+    ardennes = territory("ardennes")
+    ardennes.switch("fake", True)
+    db.session.commit()
+    try:
+        login(client, user)
+        assert client.get("/ardennes/fake/").text == "service ouvert"
+        # The database's switch is the one source of truth: no switch, no service.
+        assert client.get("/seine-saint-denis/fake/").status_code == 404
+        # The Ardennes do not run the Carnet de bord (reference data).
+        assert client.get("/ardennes/carnet/carnets").status_code == 404
+        assert client.get("/seine-saint-denis/carnet/carnets").status_code == 200
+        # Switched off, the service is hidden at the next request.
+        territory("ardennes").switch("fake", False)
+        db.session.commit()
+        assert client.get("/ardennes/fake/").status_code == 404
+    finally:
+        for row in list(territory("ardennes").services):
+            if row.service == "fake":
+                db.session.delete(row)
+        db.session.commit()
 
 
 def test_national_roles_are_checked_on_national_memberships(client, login_as):

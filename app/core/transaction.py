@@ -1,0 +1,97 @@
+"""One transaction per request, per API call and per command.
+
+Domain code adds and flushes; it never commits. The request commits once, after the view, when
+the response is a success (status < 400); any error response or exception rolls the whole request
+back, so nothing is half-written. Mail queued during the request (`app.core.mail.queue`) is sent
+only after the commit. Audit entries marked durable (refused accesses) are written even when the
+request rolls back, in a transaction of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import g
+
+from app.extensions import db
+
+
+def keep_after_rollback(row) -> None:
+    """Write `row` even if the request rolls back (e.g. the audit entry of a refused access)."""
+    g.setdefault("_durable_rows", []).append(row)
+
+
+def _durable_rows() -> list:
+    return g.pop("_durable_rows", [])
+
+
+def _write_durable(rows: list) -> None:
+    if not rows:
+        return
+    from sqlalchemy.orm import make_transient
+
+    for row in rows:
+        make_transient(row)
+        row.id = None
+        db.session.add(row)
+    db.session.commit()
+
+
+def finish_request(response):
+    """after_request: commit on success, roll back otherwise; then send what was queued."""
+    durable = _durable_rows()
+    if response.status_code < 400:
+        db.session.commit()
+        _after_commit(response)
+    else:
+        db.session.rollback()
+        _forget_queued_mail()
+        _write_durable(durable)
+    return response
+
+
+def abandon_request(exc=None) -> None:
+    """teardown_request: whatever was not committed (an exception escaped) is rolled back."""
+    if exc is not None:
+        db.session.rollback()
+        _forget_queued_mail()
+        _write_durable(_durable_rows())
+
+
+def _forget_queued_mail() -> None:
+    # Rolled back with the request: these mails never existed.
+    g.pop("_mail_after_commit", None)
+    g.pop("_mail_after_response", None)
+
+
+def _after_commit(response) -> None:
+    from app.core import mail
+
+    failed = mail.send_queued(response)
+    if failed and response.status_code in (200, 201, 204, 302, 303):
+        from flask import flash
+
+        flash(
+            "Le courriel n'a pas pu être envoyé pour l'instant : il sera renvoyé automatiquement. "
+            "Ce que vous avez enregistré est bien conservé.",
+            "warning",
+        )
+
+
+@contextlib.contextmanager
+def unit_of_work():
+    """For commands and jobs: commit once at the end (roll back on error), then send the mail."""
+    from app.core import mail
+
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    mail.send_queued()
+
+
+def register(app) -> None:
+    app.after_request(finish_request)
+    app.teardown_request(abandon_request)
