@@ -24,7 +24,6 @@ def _date_fr(day):
 
 from app.finance import views  # noqa: E402,F401
 
-
 spaces.register(
     spaces.Space(
         key="finance",
