@@ -14,11 +14,14 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import BaseForm, max_length, required
+from app.core.forms import BaseForm, choices, max_length, required
 from app.finance.models import Decision, LegalAct
 from app.finance.rules import RuleError, parse_amount
 
-DATE_MESSAGE = "Saisissez une date valide, par exemple 15/03/2026."
+
+def offered(field) -> set[str]:
+    """The values a select offered (choices are set by the view)."""
+    return {choice.value for choice in field.choices}
 
 
 class AmountField(StringField):
@@ -52,7 +55,9 @@ class CommitmentForm(BaseForm):
         "Montant (€)", validators=[required()], description="Par exemple 12 500,00"
     )
     legal_act = SelectField(
-        "Acte juridique", choices=[(a.value, a.label) for a in LegalAct], validators=[required()]
+        "Acte juridique",
+        choices=choices((a.value, a.label) for a in LegalAct),
+        validators=[required()],
     )
     supplier = StringField("Fournisseur ou opérateur", validators=[required(), max_length(200)])
     object = TextAreaField("Objet", validators=[required(), max_length(2000)])
@@ -60,7 +65,7 @@ class CommitmentForm(BaseForm):
     chorus_number = StringField("N° CHORUS (une fois retranscrit)", validators=[max_length(40)])
 
     def validate_cost_centre(self, field):
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in offered(field):
             raise ValidationError(
                 "Centre de coût inconnu : choisissez-en un dans la liste de la DNUM."
             )
@@ -73,7 +78,7 @@ class PaymentForm(BaseForm):
     chorus_number = StringField("N° CHORUS", validators=[max_length(40)])
 
     def validate_commitment(self, field):
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in offered(field):
             raise ValidationError("Choisissez un engagement qui reste à payer.")
 
 
@@ -84,7 +89,7 @@ class CancellationForm(BaseForm):
     reason = TextAreaField("Motif", validators=[required(), max_length(1000)])
 
     def validate_target(self, field):
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in offered(field):
             raise ValidationError("Choisissez un engagement ou un paiement de la liste.")
 
 
@@ -95,10 +100,9 @@ class AllocationForm(BaseForm):
     )
     source = SelectField(
         "Origine",
-        choices=[
-            ("amendment", "Avenant (annexe)"),
-            ("balance", "Décision sur le solde (art. 4.2)"),
-        ],
+        choices=choices(
+            [("amendment", "Avenant (annexe)"), ("balance", "Décision sur le solde (art. 4.2)")]
+        ),
         validators=[required()],
     )
     amendment = SelectField("Avenant", validators=[Optional()], validate_choice=False)
@@ -109,7 +113,7 @@ class AllocationForm(BaseForm):
     reason = TextAreaField("Motif", validators=[required(), max_length(1000)])
 
     def validate_amendment(self, field):
-        if self.source.data == "amendment" and field.data not in {v for v, _ in field.choices if v}:
+        if self.source.data == "amendment" and field.data not in offered(field) - {""}:
             raise ValidationError("Choisissez l'avenant qui porte ce changement.")
 
 
@@ -134,7 +138,7 @@ class AnnexForm(BaseForm):
     roadmap = TextAreaField("Feuille de route", validators=[max_length(10000)])
 
     def validate_startup(self, field):
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in offered(field):
             raise ValidationError("Choisissez une startup de la liste.")
 
 
@@ -157,7 +161,7 @@ class CommitteeForm(BaseForm):
 
 class DecisionForm(BaseForm):
     decision = SelectField(
-        "Décision", choices=[(d.value, d.label) for d in Decision], validators=[required()]
+        "Décision", choices=choices((d.value, d.label) for d in Decision), validators=[required()]
     )
     next_year = IntegerField(
         "Année budgétaire du prochain semestre",

@@ -274,7 +274,6 @@ def payments_of(startup_id: int, year: int) -> list[tuple[Payment, Decimal]]:
         select(Payment, func.coalesce(cancelled.c.total, 0))
         .join(Envelope, Envelope.id == Payment.envelope_id)
         .outerjoin(cancelled, cancelled.c.payment_id == Payment.id)
-        .options(selectinload(Payment.commitment))
         .where(Envelope.startup_id == startup_id, Envelope.year == year)
         .order_by(Payment.paid_on, Payment.id)
     )

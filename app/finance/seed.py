@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.finance.models import Annex, Convention, CostCentre, Party, Startup
+from app.finance.models import Convention, CostCentre, Party, Startup
 
 CONVENTION = {
     "code": "DGEFP-DNUM-2021",
@@ -119,7 +119,8 @@ def _upsert(model, key: dict, values: dict, initial: dict | None = None):
 
 
 def load_reference() -> None:
-    """Create or update the convention, its parties, start-ups, cost centres and first annexes."""
+    """Create or update the convention, its parties, start-ups (with their original annex) and
+    cost centres."""
     values = dict(CONVENTION)
     title = values.pop("title")
     convention = _upsert(
@@ -135,7 +136,7 @@ def load_reference() -> None:
     for code, designation, label in COST_CENTRES:
         _upsert(CostCentre, {"code": code}, {"designation": designation, "centre_label": label})
     for slug, name, annex, start, end, budget, purpose in STARTUPS:
-        startup = _upsert(
+        _upsert(
             Startup,
             {"slug": slug},
             {
@@ -146,18 +147,6 @@ def load_reference() -> None:
                 "budget": Decimal(budget),
                 "purpose": purpose,
                 "convention_id": convention.id,
-            },
-        )
-        db.session.flush()
-        _upsert(
-            Annex,
-            {"startup_id": startup.id, "number": annex, "amendment_id": None},
-            {},
-            {
-                "period_start": start,
-                "period_end": end,
-                "budget": Decimal(budget),
-                "roadmap": purpose,
             },
         )
     db.session.commit()

@@ -11,6 +11,7 @@ from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.core import htmx, spaces
+from app.core.forms import choices
 from app.extensions import db
 from app.finance import (
     agreement,
@@ -160,10 +161,11 @@ def _convention_page(status=200, **forms_):
 
 def _annex_form(convention, **kwargs):
     form = forms.AnnexForm(**kwargs)
-    form.startup.choices = [(s.slug, s.name) for s in queries.startups()]
-    form.amendment.choices = [("", "— aucun (annexe d'origine) —")] + [
-        (str(a.id), f"Avenant n°{a.number}") for a in convention.amendments
-    ]
+    form.startup.choices = choices((s.slug, s.name) for s in queries.startups())
+    form.amendment.choices = choices(
+        [("", "— aucun (annexe d'origine) —")]
+        + [(str(a.id), f"Avenant n°{a.number}") for a in convention.amendments]
+    )
     return form
 
 
@@ -261,7 +263,7 @@ def _startup(slug):
 
 
 def _cost_centre_choices():
-    return [(c.code, f"{c.code} — {c.centre_label}") for c in queries.cost_centres()]
+    return choices((c.code, f"{c.code} — {c.centre_label}") for c in queries.cost_centres())
 
 
 def _startup_forms(startup, year, given):
@@ -298,25 +300,28 @@ def _startup_forms(startup, year, given):
 
 def _amendment_choices():
     convention = queries.current_convention()
-    return [("", "—")] + [
-        (str(a.id), f"Avenant n°{a.number} du {a.signed_on.strftime('%d/%m/%Y')}")
-        for a in convention.amendments
-    ]
+    return choices(
+        [("", "—")]
+        + [
+            (str(a.id), f"Avenant n°{a.number} du {a.signed_on.strftime('%d/%m/%Y')}")
+            for a in convention.amendments
+        ]
+    )
 
 
 def _open_commitment_choices(startup):
-    return [
+    return choices(
         (
             str(line.commitment.id),
             f"n°{line.commitment.id} du {line.commitment.committed_on.strftime('%d/%m/%Y')} — "
             f"{line.commitment.supplier} — reste {euros(line.remaining)}",
         )
         for line in queries.open_commitments_of(startup.id)
-    ]
+    )
 
 
 def _cancellable_choices(startup, year):
-    choices = [
+    pairs = [
         (
             f"c-{line.commitment.id}",
             f"Engagement n°{line.commitment.id} — non payé {euros(line.remaining)}",
@@ -324,15 +329,16 @@ def _cancellable_choices(startup, year):
         for line in queries.commitments_of(startup.id, year)
         if line.remaining > 0
     ]
-    choices += [
+    pairs += [
         (
             f"p-{payment.id}",
-            f"Paiement n°{payment.id} du {payment.paid_on.strftime('%d/%m/%Y')} — {euros(payment.amount - cancelled)}",
+            f"Paiement n°{payment.id} du {payment.paid_on.strftime('%d/%m/%Y')} — "
+            f"{euros(payment.amount - cancelled)}",
         )
         for payment, cancelled in queries.payments_of(startup.id, year)
         if payment.amount > cancelled
     ]
-    return choices
+    return choices(pairs)
 
 
 def _startup_page(startup, year, status=200, **given):
@@ -516,7 +522,7 @@ def export_xlsx():
 
 def _committee_form(**kwargs):
     form = forms.CommitteeForm(**kwargs)
-    form.startups.choices = [(s.slug, s.name) for s in queries.startups()]
+    form.startups.choices = choices((s.slug, s.name) for s in queries.startups())
     return form
 
 
