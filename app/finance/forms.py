@@ -19,6 +19,16 @@ from app.finance.models import Decision, LegalAct
 from app.finance.rules import RuleError, parse_amount
 
 
+class FinanceForm(BaseForm):
+    """Several forms share a page: each prefixes its fields (`PREFIX-amount`) so ids stay unique."""
+
+    PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
 def offered(field) -> set[str]:
     """The values a select offered (choices are set by the view)."""
     return {choice.value for choice in field.choices}
@@ -49,7 +59,8 @@ def _date(label, optional=False):
     return DateField(label, validators=[Optional() if optional else required()], format="%Y-%m-%d")
 
 
-class CommitmentForm(BaseForm):
+class CommitmentForm(FinanceForm):
+    PREFIX = "engagement"
     committed_on = _date("Date de l'engagement")
     amount = AmountField(
         "Montant (€)", validators=[required()], description="Par exemple 12 500,00"
@@ -71,7 +82,8 @@ class CommitmentForm(BaseForm):
             )
 
 
-class PaymentForm(BaseForm):
+class PaymentForm(FinanceForm):
+    PREFIX = "paiement"
     commitment = SelectField("Engagement payé", validators=[required()], validate_choice=False)
     paid_on = _date("Date du paiement")
     amount = AmountField("Montant (€)", validators=[required()])
@@ -82,7 +94,8 @@ class PaymentForm(BaseForm):
             raise ValidationError("Choisissez un engagement qui reste à payer.")
 
 
-class CancellationForm(BaseForm):
+class CancellationForm(FinanceForm):
+    PREFIX = "annulation"
     target = SelectField("Écriture annulée", validators=[required()], validate_choice=False)
     cancelled_on = _date("Date de l'annulation")
     amount = AmountField("Montant annulé (€)", validators=[required()])
@@ -93,7 +106,8 @@ class CancellationForm(BaseForm):
             raise ValidationError("Choisissez un engagement ou un paiement de la liste.")
 
 
-class AllocationForm(BaseForm):
+class AllocationForm(FinanceForm):
+    PREFIX = "allocation"
     year = IntegerField(
         "Année budgétaire",
         validators=[required(), NumberRange(2021, 2100, "Saisissez une année entre 2021 et 2100.")],
@@ -117,19 +131,22 @@ class AllocationForm(BaseForm):
             raise ValidationError("Choisissez l'avenant qui porte ce changement.")
 
 
-class ConventionForm(BaseForm):
+class ConventionForm(FinanceForm):
+    PREFIX = "convention"
     title = StringField("Intitulé", validators=[required(), max_length(255)])
     object = TextAreaField("Objet (article 1)", validators=[required(), max_length(5000)])
 
 
-class AmendmentForm(BaseForm):
+class AmendmentForm(FinanceForm):
+    PREFIX = "avenant"
     signed_on = _date("Date de signature")
     object = TextAreaField("Objet de l'avenant", validators=[required(), max_length(2000)])
     document_reference = StringField("Référence du document", validators=[max_length(120)])
     extends_to = _date("Prolonge la convention jusqu'au (facultatif)", optional=True)
 
 
-class AnnexForm(BaseForm):
+class AnnexForm(FinanceForm):
+    PREFIX = "annexe"
     startup = SelectField("Startup", validators=[required()], validate_choice=False)
     amendment = SelectField("Avenant qui l'apporte", validators=[Optional()], validate_choice=False)
     period_start = _date("Début de la période")
@@ -142,7 +159,8 @@ class AnnexForm(BaseForm):
             raise ValidationError("Choisissez une startup de la liste.")
 
 
-class AnnexEditForm(BaseForm):
+class AnnexEditForm(FinanceForm):
+    PREFIX = "annexe"
     period_start = _date("Début de la période")
     period_end = _date("Fin de la période")
     roadmap = TextAreaField("Feuille de route", validators=[max_length(10000)])
@@ -153,7 +171,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CommitteeForm(BaseForm):
+class CommitteeForm(FinanceForm):
+    PREFIX = "comite"
     held_on = _date("Date du comité")
     title = StringField("Intitulé", validators=[required(), max_length(200)])
     startups = MultiCheckboxField("Startups examinées", validate_choice=False)

@@ -36,6 +36,24 @@ def _setup(user):
     return dora
 
 
+def _apply(user, dora, centre, kind, target, amount):
+    if kind == "commit":
+        return ledger.record_commitment(
+            user,
+            dora,
+            committed_on=date(2026, 3, 1),
+            amount=amount,
+            legal_act=LegalAct.PUBLIC_CONTRACT,
+            supplier="S",
+            object="O",
+            cost_centre=centre,
+        )
+    if kind == "pay":
+        return ledger.record_payment(user, target, paid_on=date(2026, 4, 1), amount=amount)
+    cancel = ledger.cancel_commitment if kind == "cancel_commitment" else ledger.cancel_payment
+    return cancel(user, target, cancelled_on=date(2026, 5, 1), amount=amount, reason="r")
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -54,39 +72,20 @@ def test_no_sequence_exceeds_an_envelope(operations):
         payment_left: dict[int, Decimal] = {}
         for kind, index, amount in operations:
             if kind == "commit":
+                target = None
                 expected = committed + amount <= AE
-                action = lambda: ledger.record_commitment(  # noqa: E731
-                    user,
-                    dora,
-                    committed_on=date(2026, 3, 1),
-                    amount=amount,
-                    legal_act=LegalAct.PUBLIC_CONTRACT,
-                    supplier="S",
-                    object="O",
-                    cost_centre=centre,
-                )
-            elif kind == "pay" and commitments:
-                c = commitments[index % len(commitments)]
-                expected = amount <= open_amount[c.id] and paid + amount <= CP
-                action = lambda c=c: ledger.record_payment(  # noqa: E731
-                    user, c, paid_on=date(2026, 4, 1), amount=amount
-                )
-            elif kind == "cancel_commitment" and commitments:
-                c = commitments[index % len(commitments)]
-                expected = amount <= open_amount[c.id]
-                action = lambda c=c: ledger.cancel_commitment(  # noqa: E731
-                    user, c, cancelled_on=date(2026, 5, 1), amount=amount, reason="r"
-                )
+            elif kind in ("pay", "cancel_commitment") and commitments:
+                target = commitments[index % len(commitments)]
+                expected = amount <= open_amount[target.id]
+                if kind == "pay":
+                    expected = expected and paid + amount <= CP
             elif kind == "cancel_payment" and payments:
-                p = payments[index % len(payments)]
-                expected = amount <= payment_left[p.id]
-                action = lambda p=p: ledger.cancel_payment(  # noqa: E731
-                    user, p, cancelled_on=date(2026, 5, 1), amount=amount, reason="r"
-                )
+                target = payments[index % len(payments)]
+                expected = amount <= payment_left[target.id]
             else:
                 continue
             try:
-                row = action()
+                row = _apply(user, dora, centre, kind, target, amount)
             except RuleError:
                 assert not expected, (kind, amount)
                 continue

@@ -110,7 +110,11 @@ def commitment_form(**overrides):
         "chorus_number": "1300001",
     }
     data.update(overrides)
-    return data
+    return prefixed("engagement", data)
+
+
+def prefixed(prefix: str, data: dict) -> dict:
+    return {f"{prefix}-{key}": value for key, value in data.items()}
 
 
 def test_delegataire_records_a_commitment_and_sees_the_remaining_balance(
@@ -179,24 +183,32 @@ def test_payment_and_cancellation_through_the_forms(client, login_as, delegatair
     login_as(delegataire)
     paid = client.post(
         "/finance/startups/dora/paiements",
-        data={"commitment": str(commitment.id), "paid_on": "2026-03-01", "amount": "450"},
+        data=prefixed(
+            "paiement", {"commitment": str(commitment.id), "paid_on": "2026-03-01", "amount": "450"}
+        ),
     )
     assert paid.status_code == 303
     too_much = client.post(
         "/finance/startups/dora/paiements",
-        data={"commitment": str(commitment.id), "paid_on": "2026-03-02", "amount": "50,01"},
+        data=prefixed(
+            "paiement",
+            {"commitment": str(commitment.id), "paid_on": "2026-03-02", "amount": "50,01"},
+        ),
     )
     assert too_much.status_code == 422
     assert "dépasse le reste à payer de l'engagement (50,00 €)" in seen(too_much)
     payment = db.session.scalar(select(Payment))
     cancelled = client.post(
         "/finance/startups/dora/annulations?annee=2026",
-        data={
-            "target": f"p-{payment.id}",
-            "cancelled_on": "2026-04-01",
-            "amount": "50",
-            "reason": "Avoir du fournisseur",
-        },
+        data=prefixed(
+            "annulation",
+            {
+                "target": f"p-{payment.id}",
+                "cancelled_on": "2026-04-01",
+                "amount": "50",
+                "reason": "Avoir du fournisseur",
+            },
+        ),
     )
     assert cancelled.status_code == 303
     page = seen(client.get("/finance/startups/dora?annee=2026"))
@@ -208,13 +220,16 @@ def test_delegant_returns_a_balance_to_the_bop(client, login_as, delegant, dora)
     login_as(delegant)
     response = client.post(
         "/finance/startups/dora/allocations",
-        data={
-            "year": "2026",
-            "source": "balance",
-            "ae_delta": "-250,00",
-            "cp_delta": "-100",
-            "reason": "Solde remonté au BOP après le dialogue de gestion",
-        },
+        data=prefixed(
+            "allocation",
+            {
+                "year": "2026",
+                "source": "balance",
+                "ae_delta": "-250,00",
+                "cp_delta": "-100",
+                "reason": "Solde remonté au BOP après le dialogue de gestion",
+            },
+        ),
     )
     assert response.status_code == 303
     page = seen(client.get("/finance/startups/dora?annee=2026"))
@@ -226,7 +241,10 @@ def test_delegant_adds_an_amendment_and_an_annex_that_allocates(client, login_as
     login_as(delegant)
     response = client.post(
         "/finance/convention/avenants",
-        data={"signed_on": "2026-01-10", "object": "Prolongation 2027", "extends_to": "2027-12-31"},
+        data=prefixed(
+            "avenant",
+            {"signed_on": "2026-01-10", "object": "Prolongation 2027", "extends_to": "2027-12-31"},
+        ),
     )
     assert response.status_code == 303
     page = seen(client.get("/finance/convention"))
@@ -236,14 +254,17 @@ def test_delegant_adds_an_amendment_and_an_annex_that_allocates(client, login_as
     amendment = db.session.scalar(select(Amendment).where(Amendment.extends_to.is_not(None)))
     annex = client.post(
         "/finance/convention/annexes",
-        data={
-            "startup": "reva",
-            "amendment": str(amendment.id),
-            "period_start": "2027-01-01",
-            "period_end": "2027-06-30",
-            "budget": "250 000",
-            "roadmap": "Généraliser le parcours",
-        },
+        data=prefixed(
+            "annexe",
+            {
+                "startup": "reva",
+                "amendment": str(amendment.id),
+                "period_start": "2027-01-01",
+                "period_end": "2027-06-30",
+                "budget": "250 000",
+                "roadmap": "Généraliser le parcours",
+            },
+        ),
     )
     assert annex.status_code == 303
     from app.finance import queries
@@ -260,7 +281,9 @@ def test_an_extension_must_go_beyond_the_current_end(client, login_as, delegant)
     login_as(delegant)
     response = client.post(
         "/finance/convention/avenants",
-        data={"signed_on": "2022-01-10", "object": "Rien", "extends_to": "2022-06-30"},
+        data=prefixed(
+            "avenant", {"signed_on": "2022-01-10", "object": "Rien", "extends_to": "2022-06-30"}
+        ),
     )
     assert response.status_code == 422
     assert "au-delà de la fin actuelle de la convention (31/12/2022)" in seen(response)
@@ -269,19 +292,22 @@ def test_an_extension_must_go_beyond_the_current_end(client, login_as, delegant)
 def test_dashboard_filters_by_cost_centre(client, login_as, delegataire, dora):
     from tests.finance.factories import cost_centre
 
-    dora_startup = startup("dora")
-    dora_startup.cost_centre_id = cost_centre("SGSIFAB075").id
+    fabrique, ars = cost_centre("SGSIFAB075"), cost_centre("SGSIARS075")
+    carried = {"carnet-de-bord": ars.id, "dora": fabrique.id, "reva": ars.id}
+    for slug, centre_id in carried.items():
+        startup(slug).cost_centre_id = centre_id
     db.session.commit()
     login_as(delegataire)
     try:
-        other = cost_centre("SGSIARS075")
-        page = seen(client.get(f"/finance/?annee=2026&centre={other.id}"))
+        page = seen(client.get(f"/finance/?annee=2026&centre={cost_centre('SGSIDOP075').id}"))
         assert "Aucune startup pour ce centre de coût" in page
-        mine = seen(client.get(f"/finance/?annee=2026&centre={dora_startup.cost_centre_id}"))
+        mine = seen(client.get(f"/finance/?annee=2026&centre={fabrique.id}"))
         table = mine.split("Consommation 2026")[1].split("</table>")[0]
-        assert "Dora" in table and "Carnet de bord" not in table
+        assert "Dora" in table and "Carnet de bord" not in table and "REVA" not in table
+        assert "1 000,00 €" in table
     finally:
-        dora_startup.cost_centre_id = None
+        for slug in carried:
+            startup(slug).cost_centre_id = None
         db.session.commit()
 
 
