@@ -3,7 +3,7 @@ balances of the current year."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
@@ -26,12 +26,25 @@ def alert_text(today: date) -> str | None:
     balances = [
         r for r in queries.consumption(today.year).rows if r.ae_remaining > 0 or r.cp_remaining > 0
     ]
-    if not due and not balances:
+    reports = [
+        r
+        for r in queries.subsidy_reports(pending_only=True)
+        if r.due_on <= today + timedelta(days=HORIZON_DAYS)
+    ]
+    if not due and not balances and not reports:
         return None
     parts = ["Bonjour,", ""]
     if due:
         parts.append(f"Échéances des {HORIZON_DAYS} prochains jours :")
         parts += [f"- {d.on.strftime('%d/%m/%Y')} : {d.label} (article {d.article})" for d in due]
+        parts.append("")
+    if reports:
+        parts.append("Comptes rendus de subventions (article 4.4) :")
+        parts += [
+            f"- {r.due_on.strftime('%d/%m/%Y')} : {r.commitment.startup.name}, "
+            f"{r.commitment.supplier} — {r.expected}" + (" (en retard)" if r.due_on < today else "")
+            for r in reports
+        ]
         parts.append("")
     if balances:
         parts.append(f"Soldes non consommés {today.year} (le délégant en décide, article 4.2) :")

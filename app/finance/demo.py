@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
 from app.extensions import db
-from app.finance import agreement, clock, committees, ledger, queries
+from app.finance import agreement, clock, committees, ledger, queries, subsidies
 from app.finance.models import Amendment, CostCentre, Decision, LegalAct
 
 MONTHS = [
@@ -127,6 +127,17 @@ def load_demo_finance() -> bool:
                     amount=(amount * Decimal("0.8")).quantize(Decimal("0.01")),
                     chorus_number=f"DP{year}{index}{month:02d}",
                 )
+
+    # Reporting agreed with subsidised operators (article 4.4): one late, one coming up.
+    for offset, commitment in enumerate(
+        c for startup in queries.startups() for c in queries.subsidies_of(startup.id)
+    ):
+        subsidies.expect_report(
+            delegataire,
+            commitment,
+            due_on=max(commitment.committed_on, today + timedelta(days=20 if offset else -10)),
+            expected="Bilan d'utilisation de la subvention et indicateurs d'usage",
+        )
 
     # A past committee (about five months ago: the next one is due soon) with its decisions.
     held_on = min(max(today - timedelta(days=160), date(year, 1, 15)), today)

@@ -193,3 +193,26 @@ class DecisionForm(BaseForm):
 
 class CommentForm(BaseForm):
     body = TextAreaField("Commentaire", validators=[required(), max_length(2000)])
+
+
+class ImputationForm(FinanceForm):
+    PREFIX = "imputation"
+    cost_centre = SelectField("Centre de coût", validators=[required()], validate_choice=False)
+    activity_code = StringField("Code activité", validators=[max_length(20)])
+
+    def validate_cost_centre(self, field):
+        if field.data not in offered(field):
+            raise ValidationError(
+                "Centre de coût inconnu : choisissez-en un dans la liste de la DNUM."
+            )
+
+
+class SubsidyReportForm(FinanceForm):
+    PREFIX = "compte-rendu"
+    commitment = SelectField("Subvention", validators=[required()], validate_choice=False)
+    due_on = _date("Échéance")
+    expected = StringField("Ce qui est attendu", validators=[required(), max_length(300)])
+
+    def validate_commitment(self, field):
+        if field.data not in offered(field):
+            raise ValidationError("Choisissez une subvention de la liste.")

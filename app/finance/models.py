@@ -384,3 +384,25 @@ class ReviewComment(TimestampMixin, db.Model):
     body: Mapped[str] = mapped_column(Text)
 
     author = relationship("User")
+
+
+class SubsidyReport(TimestampMixin, db.Model):
+    """A report the délégataire expects from an operator it subsidises (article 4.4): what is
+    expected and by when; marked received once it arrives (a new fact, never an edit)."""
+
+    __tablename__ = "subsidy_report"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    due_on: Mapped[date]
+    expected: Mapped[str] = mapped_column(String(300))
+    received_on: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    commitment: Mapped[Commitment] = relationship()
+
+    def status(self, today: date) -> str:
+        if self.received_on:
+            return "received"
+        return "late" if self.due_on < today else "expected"

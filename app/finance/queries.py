@@ -21,8 +21,10 @@ from app.finance.models import (
     Convention,
     CostCentre,
     Envelope,
+    LegalAct,
     Payment,
     Startup,
+    SubsidyReport,
 )
 from app.finance.rules import Deadline, deadlines_of
 
@@ -514,4 +516,31 @@ def upcoming_deadlines(today: date, within_days: int | None = None) -> list[Dead
 def reviews_awaiting_decision() -> int:
     return db.session.scalar(
         select(func.count()).select_from(CommitteeReview).where(CommitteeReview.decision.is_(None))
+    )
+
+
+def subsidy_reports(
+    startup_id: int | None = None, *, pending_only: bool = False
+) -> list[SubsidyReport]:
+    """Reports expected from subsidised operators, soonest first (with their commitment)."""
+    stmt = (
+        select(SubsidyReport)
+        .join(Commitment)
+        .options(selectinload(SubsidyReport.commitment).selectinload(Commitment.startup))
+        .order_by(SubsidyReport.due_on, SubsidyReport.id)
+    )
+    if startup_id:
+        stmt = stmt.where(Commitment.startup_id == startup_id)
+    if pending_only:
+        stmt = stmt.where(SubsidyReport.received_on.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def subsidies_of(startup_id: int) -> list[Commitment]:
+    return list(
+        db.session.scalars(
+            select(Commitment)
+            .where(Commitment.startup_id == startup_id, Commitment.legal_act == LegalAct.SUBSIDY)
+            .order_by(Commitment.committed_on)
+        )
     )

@@ -24,6 +24,8 @@ from app.finance import (
     ledger,
     perms,
     queries,
+    startups,
+    subsidies,
 )
 from app.finance.models import (
     AllocationSource,
@@ -35,6 +37,7 @@ from app.finance.models import (
     Decision,
     LegalAct,
     Payment,
+    SubsidyReport,
 )
 from app.finance.rules import RuleError, euros
 
@@ -97,6 +100,7 @@ def home():
         cost_centres=queries.cost_centres(),
         today=clock.today(),
         deadlines=queries.upcoming_deadlines(clock.today())[:4],
+        reports=queries.subsidy_reports(pending_only=True),
     )
     return htmx.render("finance/home.html", "finance/includes/consumption.html", **context)
 
@@ -289,6 +293,16 @@ def _startup_forms(startup, year, given):
             payment_form=payment_form,
             cancellation_form=cancellation_form,
         )
+    if perms.can_record_ledger(user):
+        imputation_form = given.get("imputation_form") or forms.ImputationForm(
+            formdata=None,
+            cost_centre=startup.cost_centre.code if startup.cost_centre else None,
+            activity_code=startup.activity_code,
+        )
+        imputation_form.cost_centre.choices = _cost_centre_choices()
+        report_form = given.get("report_form") or forms.SubsidyReportForm(formdata=None)
+        report_form.commitment.choices = _subsidy_choices(startup)
+        result.update(imputation_form=imputation_form, report_form=report_form)
     if perms.can_change_allocation(user):
         allocation_form = given.get("allocation_form") or forms.AllocationForm(
             formdata=None, year=year
@@ -306,6 +320,13 @@ def _amendment_choices():
             (str(a.id), f"Avenant n°{a.number} du {a.signed_on.strftime('%d/%m/%Y')}")
             for a in convention.amendments
         ]
+    )
+
+
+def _subsidy_choices(startup):
+    return choices(
+        (str(c.id), f"n°{c.id} du {c.committed_on.strftime('%d/%m/%Y')} — {c.supplier}")
+        for c in queries.subsidies_of(startup.id)
     )
 
 
@@ -353,6 +374,7 @@ def _startup_page(startup, year, status=200, **given):
         payments=queries.payments_of(startup.id, year),
         entries=queries.ledger_rows(year, startup.id),
         history=queries.allocation_history(startup.id),
+        reports=queries.subsidy_reports(startup.id),
         today=clock.today(),
         **_startup_forms(startup, year, given),
     )
@@ -485,6 +507,60 @@ def change_allocation(slug: str):
             )
     year = form.year.data or clock.today().year
     return _startup_page(startup, year, 422, allocation_form=form)
+
+
+@bp.post("/startups/<slug>/imputation")
+@allowed(perms.can_record_ledger)
+def set_imputation(slug: str):
+    startup = _startup(slug)
+    form = forms.ImputationForm()
+    form.cost_centre.choices = _cost_centre_choices()
+    if form.validate():
+        centre = db.session.scalar(
+            db.select(CostCentre).where(CostCentre.code == form.cost_centre.data)
+        )
+        startups.set_imputation(
+            _user(), startup, cost_centre=centre, activity_code=form.activity_code.data or ""
+        )
+        flash("L'imputation CHORUS de la startup est enregistrée.", "success")
+        return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=_year()))
+    return _startup_page(startup, _year(), 422, imputation_form=form)
+
+
+@bp.post("/startups/<slug>/comptes-rendus")
+@allowed(perms.can_record_ledger)
+def expect_report(slug: str):
+    startup = _startup(slug)
+    form = forms.SubsidyReportForm()
+    form.commitment.choices = _subsidy_choices(startup)
+    if form.validate():
+        try:
+            subsidies.expect_report(
+                _user(),
+                db.session.get(Commitment, int(form.commitment.data)),
+                due_on=form.due_on.data,
+                expected=form.expected.data,
+            )
+        except RuleError as error:
+            _refused(form, error)
+        else:
+            flash("Le compte rendu attendu est enregistré.", "success")
+            return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=_year()))
+    return _startup_page(startup, _year(), 422, report_form=form)
+
+
+@bp.post("/comptes-rendus/<int:report_id>/recu")
+@allowed(perms.can_record_ledger)
+def report_received(report_id: int):
+    report = db.session.get(SubsidyReport, report_id) or abort(404)
+    slug = report.commitment.startup.slug
+    try:
+        subsidies.mark_received(_user(), report)
+    except RuleError as error:  # nothing was written: say why on the page
+        flash(error.message, "error")
+    else:
+        flash("Compte rendu reçu.", "success")
+    return htmx.redirect(url_for("finance.startup", slug=slug))
 
 
 # Exports

@@ -50,6 +50,8 @@ WRITES = {
     "/finance/startups/dora/paiements": {T},
     "/finance/startups/dora/annulations": {T},
     "/finance/startups/dora/allocations": {D},
+    "/finance/startups/dora/imputation": {T},
+    "/finance/startups/dora/comptes-rendus": {T},
     "/finance/comites": {D},
 }
 
