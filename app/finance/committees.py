@@ -4,7 +4,7 @@ revoyure) whose next six months' budget becomes an allocation change."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from app.core import audit
@@ -23,10 +23,12 @@ from app.finance.rules import RuleError
 from app.indicators.registry import indicators_for
 
 
-def budget_snapshot(startup: Startup, year: int) -> dict:
-    """The start-up's AE/CP of the year, as strings (exact decimals survive JSON)."""
+def budget_snapshot(startup: Startup, on: date) -> dict:
+    """The start-up's AE/CP of the year, consumed as of `on`, as strings (exact decimals survive
+    JSON)."""
+    year = on.year
     row = next(
-        (r for r in queries.consumption(year).rows if r.startup.id == startup.id),
+        (r for r in queries.consumption(year, as_of=on).rows if r.startup.id == startup.id),
         None,
     )
     if row is None:
@@ -50,14 +52,17 @@ def hold(user, *, held_on: date, title: str, startups: list[Startup]) -> Committ
     committee = Committee(held_on=held_on, title=title.strip(), created_by_id=user.id)
     db.session.add(committee)
     db.session.flush()
-    at = clock.now().astimezone(UTC)
+    # Indicators as at the end of the committee's day (or now, for a committee held today).
+    at = min(
+        clock.now(), datetime.combine(held_on, time(23, 59, 59), tzinfo=clock.PARIS)
+    ).astimezone(UTC)
     for startup in startups:
         db.session.add(
             CommitteeReview(
                 committee_id=committee.id,
                 startup_id=startup.id,
                 indicators=indicators_for(startup.slug, at),
-                budget=budget_snapshot(startup, held_on.year),
+                budget=budget_snapshot(startup, held_on),
             )
         )
     db.session.flush()

@@ -95,31 +95,28 @@ def payment_cancelled(payment_id: int) -> Decimal:
     )
 
 
-def _envelope_totals():
-    """Subqueries: per envelope, commitments, AE cancellations, payments, CP cancellations."""
-    commitments = (
-        select(Commitment.envelope_id, _sum(Commitment.amount).label("total"))
-        .group_by(Commitment.envelope_id)
-        .subquery()
+def _envelope_totals(as_of: date | None = None):
+    """Subqueries: per envelope, commitments, AE cancellations, payments, CP cancellations
+    (those dated on or before `as_of`, if given)."""
+
+    def per_envelope(model, on_column, *where):
+        if as_of is not None:
+            where = (*where, on_column <= as_of)
+        return (
+            select(model.envelope_id, _sum(model.amount).label("total"))
+            .where(*where)
+            .group_by(model.envelope_id)
+            .subquery()
+        )
+
+    return (
+        per_envelope(Commitment, Commitment.committed_on),
+        per_envelope(
+            Cancellation, Cancellation.cancelled_on, Cancellation.commitment_id.is_not(None)
+        ),
+        per_envelope(Payment, Payment.paid_on),
+        per_envelope(Cancellation, Cancellation.cancelled_on, Cancellation.payment_id.is_not(None)),
     )
-    ae_cancelled = (
-        select(Cancellation.envelope_id, _sum(Cancellation.amount).label("total"))
-        .where(Cancellation.commitment_id.is_not(None))
-        .group_by(Cancellation.envelope_id)
-        .subquery()
-    )
-    payments = (
-        select(Payment.envelope_id, _sum(Payment.amount).label("total"))
-        .group_by(Payment.envelope_id)
-        .subquery()
-    )
-    cp_cancelled = (
-        select(Cancellation.envelope_id, _sum(Cancellation.amount).label("total"))
-        .where(Cancellation.payment_id.is_not(None))
-        .group_by(Cancellation.envelope_id)
-        .subquery()
-    )
-    return commitments, ae_cancelled, payments, cp_cancelled
 
 
 @dataclass
@@ -154,10 +151,13 @@ class Dashboard:
     total: Consumption = field(default_factory=lambda: Consumption(None))
 
 
-def consumption(year: int, cost_centre_id: int | None = None) -> Dashboard:
+def consumption(
+    year: int, cost_centre_id: int | None = None, as_of: date | None = None
+) -> Dashboard:
     """Per start-up (those carried by the cost centre, if one is chosen) and in total: allocated,
-    committed and paid in AE/CP for a budget year, computed from the ledger in one query."""
-    commitments, ae_cancelled, payments, cp_cancelled = _envelope_totals()
+    committed and paid in AE/CP for a budget year (as of a date, if given), computed from the
+    ledger in one query."""
+    commitments, ae_cancelled, payments, cp_cancelled = _envelope_totals(as_of)
     stmt = (
         select(
             Startup,

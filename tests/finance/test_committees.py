@@ -41,6 +41,7 @@ def test_a_committee_snapshots_indicators_and_budget(
 ):
     envelope(delegant, ae="1000.00", cp="800.00")
     commit(delegataire, "250.50", date(2026, 2, 1))
+    commit(delegataire, "99.00", date(2026, 6, 10))  # after the committee's date: not counted
     committee = committees.hold(
         delegant,
         held_on=date(2026, 6, 1),
