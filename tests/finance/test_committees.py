@@ -200,3 +200,19 @@ def test_reviews_of_another_committee_are_not_found(client, login_as, delegant):
     db.session.commit()
     login_as(delegant)
     assert client.post(url, data={}).status_code == 404
+
+
+def test_the_space_card_tells_the_delegant_what_awaits(app, delegant, delegataire):
+    from app.core import spaces
+
+    committees.hold(delegant, held_on=date(2026, 6, 1), title="Comité", startups=[startup()])
+    db.session.commit()
+    stand_on(date(2026, 11, 20))
+    with app.test_request_context():
+        delegant_cards = spaces.get("finance").cards(delegant)
+        delegataire_cards = spaces.get("finance").cards(delegataire)
+    titles = [c.title for c in delegant_cards]
+    assert "Fin des engagements (AE) et décision sur le solde — 30/11/2026" in titles
+    assert "Comité d'investissement (tous les 6 mois) — 01/12/2026" in titles
+    assert [c.count for c in delegant_cards if c.title.startswith("Décisions")] == [1]
+    assert not any(c.title.startswith("Décisions") for c in delegataire_cards)
