@@ -94,3 +94,21 @@ def test_export_of_an_empty_year_has_only_headers_and_zero_totals(client, login_
         )
     )
     assert rows[0] == COLUMNS and rows[1][0] == "Total" and rows[1][11] == "0,00"
+
+
+def test_consumption_as_json_with_exact_amounts(client, login_as, delegant, delegataire):
+    _ledger(delegant, delegataire)
+    login_as(delegant)
+    body = client.get("/finance/consommation.json?annee=2026").get_json()
+    assert body["year"] == 2026
+    dora = next(s for s in body["startups"] if s["startup"] == "dora")
+    assert dora == {
+        "startup": "dora",
+        "ae_allocated": "10000.00",
+        "committed": "1334.56",
+        "ae_remaining": "8665.44",
+        "cp_allocated": "10000.00",
+        "paid": "999.44",
+        "cp_remaining": "9000.56",
+    }
+    assert body["total"]["committed"] == "1334.56"

@@ -40,6 +40,7 @@ READ_PAGES = [
     "/finance/comites",
     "/finance/export.csv",
     "/finance/export.xlsx",
+    "/finance/consommation.json",
 ]
 # POST endpoint → the only roles allowed past the permission check
 WRITES = {

@@ -11,6 +11,7 @@ from app.finance import (
     exports,
     perms,
     queries,
+    schemas,
 )
 from app.finance.views.common import allowed, year_param
 
@@ -97,4 +98,14 @@ def export_xlsx():
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response.headers["Content-Disposition"] = f'attachment; filename="grand-livre-{year}.xlsx"'
+    return response
+
+
+@bp.get("/consommation.json")
+@allowed(perms.can_export_ledger)
+def consumption_json():
+    """The dashboard's figures as JSON (schemas.Consumption), for a year and a cost centre."""
+    dashboard = queries.consumption(year_param(), request.args.get("centre", type=int))
+    response = make_response(schemas.consumption_body(dashboard).model_dump_json())
+    response.headers["Content-Type"] = "application/json"
     return response
