@@ -1,10 +1,12 @@
 """Finance of the delegation agreement: convention, amendments and annexes, envelopes, the
 append-only ledger, dashboards and exports, investment committees."""
 
+from datetime import timedelta
+
 from flask import Blueprint
 
 from app.accounts.roles import FINANCE, Role
-from app.core import access, spaces
+from app.core import access, jobs, spaces
 
 bp = Blueprint("finance", __name__, template_folder="templates", url_prefix="/finance")
 access.blueprint_baseline(bp, access.roles(*FINANCE, Role.ADMIN, national=True))
@@ -35,5 +37,14 @@ spaces.register(
         summary=lambda user, territory: views.space_cards(user),
         description="Délégation de gestion, engagements et comités d'investissement.",
         order=90,
+    )
+)
+
+jobs.register(
+    jobs.Job(
+        "finance.alerts",
+        timedelta(days=1),
+        "app.finance.cli:send_alerts",
+        "Échéances, comptes rendus et soldes de la convention",
     )
 )

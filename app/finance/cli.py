@@ -74,22 +74,31 @@ def recipients() -> list[str]:
     )
 
 
+def send_alerts() -> int:
+    """Queue today's alert to every finance role (the caller's unit of work sends it after the
+    commit); returns the number of mails queued. Also run daily by `flask jobs run-due`."""
+    from app.core import mail
+
+    body = alert_text(clock.today())
+    if body is None:
+        return 0
+    to = recipients()
+    for address in to:
+        mail.queue(address, SUBJECT, body)
+    return len(to)
+
+
 @finance_cli.command("alerts")
 @click.option("--dry-run", is_flag=True, help="Afficher le message sans l'envoyer.")
 def alerts(dry_run: bool):
     """Mail the finance roles what is due within 30 days and the unconsumed balances."""
-    from app.core import mail, transaction
+    from app.core import transaction
 
-    body = alert_text(clock.today())
-    if body is None:
-        click.echo("Rien à signaler.")
-        return
-    to = recipients()
     if dry_run:
-        click.echo(body)
-        click.echo(f"({len(to)} destinataire(s), rien envoyé)")
+        body = alert_text(clock.today())
+        click.echo(body or "Rien à signaler.")
+        click.echo(f"({len(recipients())} destinataire(s), rien envoyé)")
         return
     with transaction.unit_of_work():
-        for address in to:
-            mail.queue(address, SUBJECT, body)
-    click.echo(f"Alerte envoyée à {len(to)} destinataire(s).")
+        sent = send_alerts()
+    click.echo(f"Alerte envoyée à {sent} destinataire(s)." if sent else "Rien à signaler.")
