@@ -27,6 +27,7 @@ PAGE_WITH_FORM = {
     "carnet.coordination_import",
     "carnet.coordination_tokens",
     "carnet.survey",
+    "finance.edit_annex",  # GET shows the annex's form; POST saves it (délégant only)
 }
 
 
