@@ -35,10 +35,10 @@ def budget_snapshot(startup: Startup, on: date) -> dict:
         return {"year": year}
     return {
         "year": year,
-        "ae_allocated": str(row.ae_allocated),
-        "committed": str(row.committed),
-        "cp_allocated": str(row.cp_allocated),
-        "paid": str(row.paid),
+        "ae_allocated": f"{row.ae_allocated:.2f}",
+        "committed": f"{row.committed:.2f}",
+        "cp_allocated": f"{row.cp_allocated:.2f}",
+        "paid": f"{row.paid:.2f}",
     }
 
 

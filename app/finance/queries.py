@@ -544,3 +544,27 @@ def subsidies_of(startup_id: int) -> list[Commitment]:
             .order_by(Commitment.committed_on)
         )
     )
+
+
+# One record by its id (every finance reader may read every record of the space).
+
+
+def by_id(model, record_id) -> object | None:
+    """The record of `model` with this id, or None (ids come from forms or URLs)."""
+    try:
+        return db.session.get(model, int(record_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def cost_centre_by_code(code: str) -> CostCentre | None:
+    return db.session.scalar(select(CostCentre).where(CostCentre.code == code))
+
+
+def review_of(committee_id: int, review_id: int) -> CommitteeReview | None:
+    """A start-up's review, only through its own committee."""
+    return db.session.scalar(
+        select(CommitteeReview).where(
+            CommitteeReview.id == review_id, CommitteeReview.committee_id == committee_id
+        )
+    )

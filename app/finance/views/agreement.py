@@ -6,7 +6,6 @@ from flask import abort, flash, render_template, request, url_for
 
 from app.core import htmx
 from app.core.forms import choices
-from app.extensions import db
 from app.finance import (
     agreement,
     bp,
@@ -102,9 +101,7 @@ def add_annex():
     form = _annex_form(convention)
     if form.validate():
         startup = queries.startup_by_slug(form.startup.data)
-        amendment = (
-            db.session.get(Amendment, int(form.amendment.data)) if form.amendment.data else None
-        )
+        amendment = queries.by_id(Amendment, form.amendment.data) if form.amendment.data else None
         try:
             annex = agreement.add_annex(
                 me(),
@@ -126,7 +123,7 @@ def add_annex():
 @bp.route("/annexes/<int:annex_id>", methods=["GET", "POST"])
 @allowed(perms.can_edit_agreement)
 def edit_annex(annex_id: int):
-    annex = db.session.get(Annex, annex_id) or abort(404)
+    annex = queries.by_id(Annex, annex_id) or abort(404)
     form = forms.AnnexEditForm(obj=annex)
     if request.method == "POST" and form.validate():
         try:

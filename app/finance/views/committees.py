@@ -6,7 +6,6 @@ from flask import abort, flash, render_template, url_for
 
 from app.core import htmx
 from app.core.forms import choices
-from app.extensions import db
 from app.finance import (
     bp,
     clock,
@@ -87,10 +86,7 @@ def committee(committee_id: int, status=200, failed_review=None, failed_form=Non
 
 
 def _review(committee_id: int, review_id: int) -> CommitteeReview:
-    review = db.session.get(CommitteeReview, review_id)
-    if review is None or review.committee_id != committee_id:
-        abort(404)
-    return review
+    return queries.review_of(committee_id, review_id) or abort(404)
 
 
 @bp.post("/comites/<int:committee_id>/revues/<int:review_id>/decision")

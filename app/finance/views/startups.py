@@ -9,7 +9,6 @@ from flask import abort, flash, render_template, url_for
 
 from app.core import htmx
 from app.core.forms import choices
-from app.extensions import db
 from app.finance import (
     allocations,
     bp,
@@ -25,7 +24,6 @@ from app.finance.models import (
     AllocationSource,
     Amendment,
     Commitment,
-    CostCentre,
     LegalAct,
     Payment,
     SubsidyReport,
@@ -170,9 +168,7 @@ def record_commitment(slug: str):
                 legal_act=LegalAct(form.legal_act.data),
                 supplier=form.supplier.data,
                 object=form.object.data,
-                cost_centre=db.session.scalar(
-                    db.select(CostCentre).where(CostCentre.code == form.cost_centre.data)
-                ),
+                cost_centre=queries.cost_centre_by_code(form.cost_centre.data),
                 chorus_number=form.chorus_number.data or "",
             )
         except RuleError as error:
@@ -194,7 +190,7 @@ def record_payment(slug: str):
     form = forms.PaymentForm()
     form.commitment.choices = _open_commitment_choices(startup)
     if form.validate():
-        commitment = db.session.get(Commitment, int(form.commitment.data))
+        commitment = queries.by_id(Commitment, form.commitment.data)
         try:
             ledger.record_payment(
                 me(),
@@ -225,11 +221,9 @@ def record_cancellation(slug: str):
         )
         try:
             if kind == "c":
-                ledger.cancel_commitment(
-                    me(), db.session.get(Commitment, int(target_id)), **arguments
-                )
+                ledger.cancel_commitment(me(), queries.by_id(Commitment, target_id), **arguments)
             else:
-                ledger.cancel_payment(me(), db.session.get(Payment, int(target_id)), **arguments)
+                ledger.cancel_payment(me(), queries.by_id(Payment, target_id), **arguments)
         except RuleError as error:
             refused(form, error)
         else:
@@ -246,7 +240,7 @@ def change_allocation(slug: str):
     form.amendment.choices = amendment_choices()
     if form.validate():
         amendment = (
-            db.session.get(Amendment, int(form.amendment.data))
+            queries.by_id(Amendment, form.amendment.data)
             if form.source.data == "amendment"
             else None
         )
@@ -279,9 +273,7 @@ def set_imputation(slug: str):
     form = forms.ImputationForm()
     form.cost_centre.choices = _cost_centre_choices()
     if form.validate():
-        centre = db.session.scalar(
-            db.select(CostCentre).where(CostCentre.code == form.cost_centre.data)
-        )
+        centre = queries.cost_centre_by_code(form.cost_centre.data)
         startups.set_imputation(
             me(), startup, cost_centre=centre, activity_code=form.activity_code.data or ""
         )
@@ -300,7 +292,7 @@ def expect_report(slug: str):
         try:
             subsidies.expect_report(
                 me(),
-                db.session.get(Commitment, int(form.commitment.data)),
+                queries.by_id(Commitment, form.commitment.data),
                 due_on=form.due_on.data,
                 expected=form.expected.data,
             )
@@ -315,7 +307,7 @@ def expect_report(slug: str):
 @bp.post("/comptes-rendus/<int:report_id>/recu")
 @allowed(perms.can_record_ledger)
 def report_received(report_id: int):
-    report = db.session.get(SubsidyReport, report_id) or abort(404)
+    report = queries.by_id(SubsidyReport, report_id) or abort(404)
     slug = report.commitment.startup.slug
     try:
         subsidies.mark_received(me(), report)
