@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -216,3 +217,11 @@ class SubsidyReportForm(FinanceForm):
     def validate_commitment(self, field):
         if field.data not in offered(field):
             raise ValidationError("Choisissez une subvention de la liste.")
+
+
+class ChorusForm(FinanceForm):
+    """The CHORUS number of one ledger row (rendered inline, one per row without a number)."""
+
+    PREFIX = "chorus"
+    entry = HiddenField(validators=[required()])
+    number = StringField("N° CHORUS", validators=[required(), max_length(40)])

@@ -20,6 +20,7 @@ from app.finance.agreement import check_in_convention
 from app.finance.allocations import lock_envelope
 from app.finance.models import (
     Cancellation,
+    ChorusRetranscription,
     Commitment,
     CostCentre,
     Envelope,
@@ -199,4 +200,27 @@ def _cancellation(user, envelope, amount, on, reason, **target) -> Cancellation:
     db.session.add(row)
     db.session.flush()
     audit.record(user, "created", "cancellation", row.id, f"{amount} €")
+    return row
+
+
+def retranscribe(user, entry: Commitment | Payment, number: str) -> ChorusRetranscription:
+    """A commitment or payment gets its CHORUS number once: recorded with the entry, or later
+    when the délégataire has retranscribed it (article 4.1)."""
+    number = number.strip()
+    if not number:
+        raise RuleError("number", "Indiquez le numéro CHORUS.")
+    if len(number) > 40:
+        raise RuleError("number", "Le numéro CHORUS ne peut pas dépasser 40 caractères.")
+    target = "commitment_id" if isinstance(entry, Commitment) else "payment_id"
+    already = db.session.scalar(
+        select(ChorusRetranscription.id).where(getattr(ChorusRetranscription, target) == entry.id)
+    )
+    if entry.chorus_number or already:
+        raise RuleError("number", "Cette écriture a déjà son numéro CHORUS.")
+    row = ChorusRetranscription(
+        number=number, recorded_by_id=getattr(user, "id", None), **{target: entry.id}
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(user, "created", "chorus_retranscription", row.id, f"{target[:-3]} {entry.id}")
     return row

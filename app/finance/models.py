@@ -406,3 +406,22 @@ class SubsidyReport(TimestampMixin, db.Model):
         if self.received_on:
             return "received"
         return "late" if self.due_on < today else "expected"
+
+
+class ChorusRetranscription(TimestampMixin, db.Model):
+    """The CHORUS document number of a commitment or payment, recorded once it is retranscribed
+    (a new fact beside the ledger row, which is never updated)."""
+
+    __tablename__ = "chorus_retranscription"
+    __table_args__ = (
+        CheckConstraint("(commitment_id IS NULL) <> (payment_id IS NULL)", name="one_target"),
+        UniqueConstraint("commitment_id"),
+        UniqueConstraint("payment_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

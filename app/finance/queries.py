@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, literal, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
 from app.finance.models import (
     AllocationChange,
     Annex,
     Cancellation,
+    ChorusRetranscription,
     Commitment,
     Committee,
     CommitteeReview,
@@ -320,6 +321,11 @@ KIND_LABELS = {
 def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
     """Every entry charged to the budget year's envelopes, in date order (four queries)."""
     c = Commitment
+    on_commitment, on_payment = aliased(ChorusRetranscription), aliased(ChorusRetranscription)
+
+    def chorus(own, retranscribed):
+        return func.coalesce(func.nullif(own, ""), retranscribed.number, "")
+
     common = (
         Startup.name,
         c.activity_code,
@@ -355,9 +361,9 @@ def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
                 *common,
                 c.amount,
                 literal(0),
-                c.chorus_number,
+                chorus(c.chorus_number, on_commitment),
                 literal(""),
-            ),
+            ).outerjoin(on_commitment, on_commitment.commitment_id == c.id),
             c.envelope_id,
         ),
         scoped(
@@ -368,9 +374,11 @@ def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
                 *common,
                 literal(0),
                 Payment.amount,
-                Payment.chorus_number,
+                chorus(Payment.chorus_number, on_payment),
                 literal(""),
-            ).join(Payment, Payment.commitment_id == c.id),
+            )
+            .join(Payment, Payment.commitment_id == c.id)
+            .outerjoin(on_payment, on_payment.payment_id == Payment.id),
             Payment.envelope_id,
         ),
         scoped(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
+from app.extensions import db
 from app.finance import ledger
 from app.finance.exports import COLUMNS
 from tests.finance.factories import commit, envelope
@@ -112,3 +113,54 @@ def test_consumption_as_json_with_exact_amounts(client, login_as, delegant, dele
         "cp_remaining": "9000.56",
     }
     assert body["total"]["committed"] == "1334.56"
+
+
+def test_chorus_numbers_retranscribed_later_appear_in_the_exports(
+    client, login_as, delegant, delegataire
+):
+    import html as html_module
+
+    envelope(delegant, ae="1000.00", cp="1000.00")
+    first = commit(delegataire, "100.00", date(2026, 2, 1))  # no CHORUS number yet
+    payment = ledger.record_payment(
+        delegataire, first, paid_on=date(2026, 3, 1), amount=Decimal("40")
+    )
+    db.session.commit()
+    login_as(delegataire)
+    saved = client.post(
+        "/finance/startups/dora/chorus?annee=2026",
+        data={"chorus-entry": f"c-{first.id}", "chorus-number": "1300777"},
+    )
+    assert saved.status_code == 303
+    again = client.post(
+        "/finance/startups/dora/chorus?annee=2026",
+        data={"chorus-entry": f"c-{first.id}", "chorus-number": "1300778"},
+    )
+    assert again.status_code == 422
+    assert "déjà son numéro CHORUS" in html_module.unescape(again.text)
+    empty = client.post(
+        "/finance/startups/dora/chorus?annee=2026",
+        data={"chorus-entry": f"p-{payment.id}", "chorus-number": ""},
+    )
+    assert empty.status_code == 422
+    assert (
+        client.post(
+            "/finance/startups/reva/chorus?annee=2026",
+            data={"chorus-entry": f"p-{payment.id}", "chorus-number": "X"},
+        ).status_code
+        == 404
+    )  # another start-up's entry
+    assert (
+        client.post(
+            "/finance/startups/dora/chorus?annee=2026",
+            data={"chorus-entry": f"p-{payment.id}", "chorus-number": "DP42"},
+        ).status_code
+        == 303
+    )
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/finance/export.csv?annee=2026").data.decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    assert [(r[1], r[13]) for r in rows[1:-1]] == [("Engagement", "1300777"), ("Paiement", "DP42")]

@@ -53,6 +53,7 @@ WRITES = {
     "/finance/startups/dora/allocations": {D},
     "/finance/startups/dora/imputation": {T},
     "/finance/startups/dora/comptes-rendus": {T},
+    "/finance/startups/dora/chorus": {T},
     "/finance/comites": {D},
 }
 

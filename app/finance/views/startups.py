@@ -136,6 +136,7 @@ def _startup_page(startup, year, status=200, **given):
         entries=queries.ledger_rows(year, startup.id),
         history=queries.allocation_history(startup.id),
         reports=queries.subsidy_reports(startup.id),
+        chorus_error=given.get("chorus_error"),
         today=clock.today(),
         **_startup_forms(startup, year, given),
     )
@@ -264,6 +265,31 @@ def change_allocation(slug: str):
             )
     year = form.year.data or clock.today().year
     return _startup_page(startup, year, 422, allocation_form=form)
+
+
+@bp.post("/startups/<slug>/chorus")
+@allowed(perms.can_record_ledger)
+def retranscribe(slug: str):
+    """Record the CHORUS number of a commitment or payment of this start-up."""
+    startup = _startup(slug)
+    form = forms.ChorusForm()
+    kind, _, entry_id = (form.entry.data or "").partition("-")
+    entry = (
+        queries.by_id(Commitment if kind == "c" else Payment, entry_id) if kind in "cp" else None
+    )
+    owner = entry if isinstance(entry, Commitment) else getattr(entry, "commitment", None)
+    if owner is None or owner.startup_id != startup.id:
+        abort(404)
+    if form.validate():
+        try:
+            ledger.retranscribe(me(), entry, form.number.data)
+        except RuleError as error:
+            refused(form, error)
+        else:
+            flash("Numéro CHORUS enregistré.", "success")
+            return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=year_param()))
+    message = next(iter(form.number.errors or form.entry.errors), "")
+    return _startup_page(startup, year_param(), 422, chorus_error=(form.entry.data, message))
 
 
 @bp.post("/startups/<slug>/imputation")
