@@ -1,23 +1,605 @@
-"""Reads of Carnet de bord, each named after its rule. Tenant scoping adds the territory."""
+"""Reads of Carnet de bord, each named after its rule. Tenant scoping adds the territory.
+
+No writes here (see notebooks.py, consents.py, plans.py, notes.py); lists select what they show.
+"""
 
 from __future__ import annotations
 
-from flask import url_for
-from sqlalchemy import exists, func, select
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from flask import url_for
+from sqlalchemy import and_, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, selectinload
+
+from app.accounts.models import Membership, User
 from app.accounts.roles import Role
 from app.carnet.models import (
     Appointment,
     AppointmentStatus,
+    Barrier,
+    BarrierStatus,
     Beneficiary,
     Consent,
     ConsentStatus,
     Notebook,
     NotebookMember,
+    Objective,
+    Visibility,
 )
-from app.core.models import utcnow
+from app.core.models import AuditEntry, utcnow
 from app.core.spaces import Card
 from app.extensions import db
+
+# One notebook
+
+
+def notebook_or_none(notebook_id: int) -> Notebook | None:
+    """A notebook of the bound territory (tenant scoping), with what its page shows."""
+    return db.session.scalar(
+        select(Notebook)
+        .where(Notebook.id == notebook_id, Notebook.archived_at.is_(None))
+        .options(
+            selectinload(Notebook.members),
+            selectinload(Notebook.consents),
+            selectinload(Notebook.barriers)
+            .selectinload(Barrier.objectives)
+            .selectinload(Objective.actions),
+            selectinload(Notebook.interviews),
+            selectinload(Notebook.appointments).joinedload(Appointment.member),
+        )
+    )
+
+
+def notebook_of(user) -> Notebook | None:
+    """The notebook of the person logged in, in the bound territory."""
+    return db.session.scalar(
+        select(Notebook)
+        .join(Notebook.beneficiary)
+        .where(Beneficiary.user_id == user.id, Notebook.archived_at.is_(None))
+    )
+
+
+def consent_for(notebook: Notebook, consent_id: int) -> Consent | None:
+    """One of the notebook's consents (another notebook's is not found)."""
+    return next((c for c in notebook.consents if c.id == consent_id), None)
+
+
+def current_consents(notebook: Notebook) -> list[Consent]:
+    """The latest decision per professional/structure, newest first."""
+    latest: dict = {}
+    for consent in notebook.consents:
+        latest[(consent.user_id, consent.structure_id)] = consent
+    return sorted(latest.values(), key=lambda c: c.created_at, reverse=True)
+
+
+def professional_structure(user, territory):
+    """The structure the professional works for in this territory (None if none)."""
+    membership = next(
+        (m for m in user.memberships if m.territory_id == territory.id and m.structure_id), None
+    )
+    return membership.structure if membership else None
+
+
+def users_by_id(ids) -> dict[int, User]:
+    """The users named by `ids`, in one query (for names in logs and timelines)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+# Lists
+
+
+def covering_consent_clause(member=NotebookMember):
+    """SQL form of `perms.consent_covers`: a valid consent of the member's notebook naming them,
+    or naming no one but the structure they support the person for."""
+    now = utcnow()
+    return exists().where(
+        Consent.notebook_id == member.notebook_id,
+        Consent.status == ConsentStatus.GRANTED,
+        or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+        or_(
+            Consent.user_id == member.user_id,
+            and_(
+                Consent.user_id.is_(None),
+                Consent.structure_id.is_not(None),
+                Consent.structure_id == member.structure_id,
+            ),
+        ),
+    )
+
+
+def _holds_role(user, role: Role):
+    """The user holds `role` in the notebook's territory."""
+    return exists().where(
+        Membership.user_id == user.id,
+        Membership.role == role,
+        Membership.territory_id == Notebook.territory_id,
+    )
+
+
+def _supported_by(user):
+    """Notebook ids the user actively supports as a professional of the notebook's territory."""
+    return (
+        select(NotebookMember.notebook_id)
+        .join(Notebook, Notebook.id == NotebookMember.notebook_id)
+        .where(
+            NotebookMember.user_id == user.id,
+            NotebookMember.active.is_(True),
+            _holds_role(user, Role.PROFESSIONAL),
+        )
+    )
+
+
+def _own(user):
+    return select(Beneficiary.id).where(Beneficiary.user_id == user.id)
+
+
+def notebooks_visible_to(user):
+    """SELECT of the notebooks whose content `user` may see (`perms.access_level` FULL): their
+    own, or those they actively support as a professional with the person's covering consent.
+    Tenant scoping adds the territory."""
+    covered = _supported_by(user).where(covering_consent_clause())
+    return select(Notebook).where(
+        Notebook.archived_at.is_(None),
+        or_(Notebook.id.in_(covered), Notebook.beneficiary_id.in_(_own(user))),
+    )
+
+
+def notebooks_listed_for(user):
+    """SELECT of the notebooks `user` may list (`perms.access_level` at least IDENTITY, without a
+    search grant): their own, those they actively support, and, for a coordinator, every notebook
+    of their territory. Any other id is a 404 for them."""
+    return select(Notebook).where(
+        Notebook.archived_at.is_(None),
+        or_(
+            Notebook.beneficiary_id.in_(_own(user)),
+            Notebook.id.in_(_supported_by(user)),
+            _holds_role(user, Role.COORDINATOR),
+        ),
+    )
+
+
+def notebooks_noted_by(user):
+    """SELECT of the notebooks where `user` writes professional notes
+    (`perms.can_write_professional_notes`): content visible, and not their own."""
+    return notebooks_visible_to(user).where(~Notebook.beneficiary_id.in_(_own(user)))
+
+
+def notebooks_joinable_by(user):
+    """SELECT of the notebooks `user` may ask to join (`perms.can_request_to_join`): as a
+    professional of the territory, without a pending request, not already seeing the content
+    (their own notebook included)."""
+    pending = select(Consent.notebook_id).where(
+        Consent.user_id == user.id, Consent.status == ConsentStatus.REQUESTED
+    )
+    return select(Notebook).where(
+        Notebook.archived_at.is_(None),
+        _holds_role(user, Role.PROFESSIONAL),
+        ~Notebook.id.in_(pending),
+        ~Notebook.id.in_(notebooks_visible_to(user).with_only_columns(Notebook.id)),
+    )
+
+
+def barriers_detailed_for(user):
+    """SELECT of the barriers whose detail (situation, objectives, actions, history) `user` may
+    read (`perms.can_see_barrier_detail`), among the notebooks whose content they see: shared in
+    detail, or in summary to the person and the notebook's referent."""
+    referent_of = select(NotebookMember.notebook_id).where(
+        NotebookMember.user_id == user.id,
+        NotebookMember.active.is_(True),
+        NotebookMember.is_referent.is_(True),
+    )
+    return select(Barrier).where(
+        Barrier.notebook_id.in_(notebooks_visible_to(user).with_only_columns(Notebook.id)),
+        or_(
+            Barrier.visibility == Visibility.DETAIL,
+            Barrier.notebook_id.in_(referent_of),
+            Barrier.notebook_id.in_(
+                select(Notebook.id).where(Notebook.beneficiary_id.in_(_own(user)))
+            ),
+        ),
+    )
+
+
+@dataclass
+class SupportedRow:
+    """One line of "mes carnets": the content columns only where the user may see them."""
+
+    notebook: Notebook
+    content_visible: bool
+    open_barriers: int | None
+    referent: str | None
+
+
+def notebooks_supported_by(
+    user,
+    *,
+    query: str = "",
+    birth_date: date | None = None,
+    theme: str | None = None,
+    without_referent: bool = False,
+    inactive: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[SupportedRow], int]:
+    """The professional's notebooks (active member, any consent state), searched by name and
+    birth date; filtered by barrier theme only among those whose content they see, and showing
+    barrier counts only for those."""
+    visible_ids = notebooks_visible_to(user).with_only_columns(Notebook.id)
+    stmt = (
+        select(Notebook)
+        .join(Notebook.beneficiary)
+        .where(Notebook.id.in_(_supported_by(user)), Notebook.archived_at.is_(None))
+    )
+    if query:
+        term = f"%{query.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Beneficiary.first_name + " " + Beneficiary.last_name).like(term),
+                func.lower(Beneficiary.last_name + " " + Beneficiary.first_name).like(term),
+            )
+        )
+    if birth_date:
+        stmt = stmt.where(Beneficiary.birth_date == birth_date)
+    if theme:
+        stmt = stmt.where(
+            Notebook.id.in_(visible_ids),
+            exists().where(
+                Barrier.notebook_id == Notebook.id,
+                Barrier.theme == theme,
+                Barrier.status != BarrierStatus.LIFTED,
+            ),
+        )
+    if without_referent:
+        stmt = stmt.where(
+            ~exists()
+            .where(
+                NotebookMember.notebook_id == Notebook.id,
+                NotebookMember.is_referent.is_(True),
+                NotebookMember.active.is_(True),
+            )
+            .correlate(Notebook)
+        )
+    if inactive:
+        cutoff = utcnow() - timedelta(days=30)
+        stmt = stmt.where(
+            or_(Notebook.last_modified_at.is_(None), Notebook.last_modified_at < cutoff)
+        )
+    total = count(stmt)
+    page = stmt.subquery()
+    notebook = aliased(Notebook, page)
+    open_barriers = (
+        select(func.count(Barrier.id))
+        .where(Barrier.notebook_id == notebook.id, Barrier.status != BarrierStatus.LIFTED)
+        .correlate(page)
+        .scalar_subquery()
+    )
+    visible = notebook.id.in_(visible_ids)
+    rows = db.session.execute(
+        select(notebook, visible.label("visible"), open_barriers.label("open_barriers"))
+        .join(Beneficiary, Beneficiary.id == notebook.beneficiary_id)
+        .options(selectinload(notebook.beneficiary), selectinload(notebook.members))
+        .order_by(Beneficiary.last_name, Beneficiary.first_name, notebook.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    result = []
+    for row in rows:
+        referent = next((m for m in row[0].members if m.is_referent and m.active), None)
+        result.append(
+            SupportedRow(
+                notebook=row[0],
+                content_visible=bool(row.visible),
+                open_barriers=row.open_barriers if row.visible else None,
+                referent=referent.user.full_name if referent else None,
+            )
+        )
+    return result, total
+
+
+def exact_matches(*, last_name: str, first_name: str, birth_date: date | None, nir: str | None):
+    """Exact-match search used before creating or joining: no browsing of the territory's people."""
+    if nir:
+        stmt = select(Notebook).join(Notebook.beneficiary).where(Beneficiary.nir == nir)
+    else:
+        stmt = (
+            select(Notebook)
+            .join(Notebook.beneficiary)
+            .where(
+                func.lower(Beneficiary.last_name) == last_name.strip().lower(),
+                func.lower(Beneficiary.first_name) == first_name.strip().lower(),
+                Beneficiary.birth_date == birth_date,
+            )
+        )
+    return db.session.scalars(stmt.where(Notebook.archived_at.is_(None))).all()
+
+
+# What the notebook holds, for the person
+
+
+def notebook_export(notebook: Notebook) -> dict:
+    """Everything the notebook holds about the person (right of access, portability)."""
+    from app.carnet.consents import whom
+
+    b = notebook.beneficiary
+    return {
+        "personne": {
+            "prenom": b.first_name,
+            "nom": b.last_name,
+            "date_naissance": b.birth_date.isoformat(),
+            "courriel": b.email,
+            "telephone": b.mobile,
+            "adresse": b.address,
+            "code_postal": b.postal_code,
+            "commune": b.commune,
+            "situation": b.situation.label,
+            "numero_caf": b.caf_number,
+            "identifiant_france_travail": b.france_travail_id,
+            "nir": b.nir,
+        },
+        "carnet": {
+            "situation_professionnelle": notebook.work_situation,
+            "niveau_formation": notebook.education_level,
+            "contrat": notebook.contract_type.label,
+            "debut_contrat": notebook.contract_start.isoformat()
+            if notebook.contract_start
+            else None,
+            "fin_contrat": notebook.contract_end.isoformat() if notebook.contract_end else None,
+            "diagnostic": notebook.diagnostic,
+        },
+        "accompagnateurs": [
+            {
+                "nom": m.user.full_name,
+                "structure": m.structure.name if m.structure else None,
+                "courriel": m.user.email,
+                "telephone": m.user.phone,
+                "referent": m.is_referent,
+                "actif": m.active,
+            }
+            for m in notebook.members
+        ],
+        "consentements": [
+            {
+                "a": whom(c),
+                "statut": c.status.label,
+                "decide_le": c.decided_at.isoformat() if c.decided_at else None,
+                "expire_le": c.expires_at.isoformat() if c.expires_at else None,
+            }
+            for c in notebook.consents
+        ],
+        "freins": [
+            {
+                "theme": br.theme.label,
+                "situation": br.situation,
+                "statut": br.status.label,
+                "objectifs": [
+                    {
+                        "titre": o.title,
+                        "statut": o.status.label,
+                        "actions": [
+                            {
+                                "titre": a.title,
+                                "statut": a.status.label,
+                                "debut": a.start_date.isoformat() if a.start_date else None,
+                            }
+                            for a in o.actions
+                        ],
+                    }
+                    for o in br.objectives
+                ],
+            }
+            for br in notebook.barriers
+        ],
+        "entretiens": [
+            {
+                "date": i.date.isoformat(),
+                "auteur": i.author.full_name if i.author else None,
+                "texte": i.text,
+            }
+            for i in notebook.interviews
+        ],
+        "historique": [
+            {
+                "date": e.at.isoformat(),
+                "auteur": e.actor.full_name if e.actor else None,
+                "evenement": e.summary,
+            }
+            for e in notebook.events
+        ],
+    }
+
+
+# The person's access log
+
+LOGGED_ACTIONS = ("viewed", "viewed_identity", "modified", "api_read")
+
+
+def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
+    """Who viewed or changed the notebook, newest first, one page at a time (shown to the
+    person). Refused attempts are grouped per person and day, so that a prober's many attempts
+    take one line and never push the real readers away. Returns (rows, total lines); each row
+    has `at`, `actor_id`, `action`, `detail` and `times`."""
+    mine = (
+        AuditEntry.object_type == "notebook",
+        AuditEntry.object_id == notebook.id,
+        AuditEntry.territory_id == notebook.territory_id,
+    )
+    reads_and_changes = select(
+        AuditEntry.at.label("at"),
+        AuditEntry.actor_id.label("actor_id"),
+        AuditEntry.action.label("action"),
+        AuditEntry.detail.label("detail"),
+        literal(1).label("times"),
+    ).where(*mine, AuditEntry.action.in_(LOGGED_ACTIONS))
+    refusals = (
+        select(
+            func.max(AuditEntry.at).label("at"),
+            AuditEntry.actor_id.label("actor_id"),
+            literal("refused").label("action"),
+            literal("").label("detail"),
+            func.count().label("times"),
+        )
+        .where(*mine, AuditEntry.action == "refused")
+        .group_by(AuditEntry.actor_id, func.date(AuditEntry.at))
+    )
+    lines = union_all(reads_and_changes, refusals).subquery()
+    total = db.session.scalar(select(func.count()).select_from(lines)) or 0
+    rows = db.session.execute(
+        select(lines).order_by(lines.c.at.desc()).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return [_LogLine(*row) for row in rows], total
+
+
+@dataclass
+class _LogLine:
+    at: object
+    actor_id: int | None
+    action: str
+    detail: str
+    times: int
+
+    def __post_init__(self):
+        if isinstance(self.at, str):  # SQLite hands the grouped maximum back as text
+            from datetime import UTC, datetime
+
+            parsed = datetime.fromisoformat(self.at)
+            self.at = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# The professional's landing
+
+
+@dataclass
+class Landing:
+    pending: list  # (notebook_id, person's name, asked on)
+    appointments: list  # (at, notebook_id, person's name)
+
+
+def professional_landing(user, limit: int = 10) -> Landing:
+    """What awaits the professional now: their requests the person has not answered yet, and
+    their upcoming appointments, soonest first (identity only: names and dates)."""
+    person = (Beneficiary.first_name + " " + Beneficiary.last_name).label("person")
+    pending = db.session.execute(
+        select(Notebook.id, person, Consent.created_at)
+        .join(Consent, Consent.notebook_id == Notebook.id)
+        .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .where(
+            Consent.user_id == user.id,
+            Consent.status == ConsentStatus.REQUESTED,
+            Notebook.archived_at.is_(None),
+            Notebook.id.in_(_supported_by(user)),
+        )
+        .order_by(Consent.created_at)
+        .limit(limit)
+    ).all()
+    appointments = db.session.execute(
+        select(Appointment.at, Notebook.id, person)
+        .join(NotebookMember, NotebookMember.id == Appointment.member_id)
+        .join(Notebook, Notebook.id == Appointment.notebook_id)
+        .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .where(
+            NotebookMember.user_id == user.id,
+            NotebookMember.active.is_(True),
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.at >= utcnow(),
+            Notebook.archived_at.is_(None),
+        )
+        .order_by(Appointment.at)
+        .limit(limit)
+    ).all()
+    return Landing(
+        pending=[tuple(r) for r in pending], appointments=[tuple(r) for r in appointments]
+    )
+
+
+# Coordination (identities and contacts only)
+
+
+def deletion_requests() -> list[Beneficiary]:
+    """People of the bound territory who asked for their data to be deleted, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Beneficiary)
+            .where(Beneficiary.deletion_requested_at.is_not(None))
+            .order_by(Beneficiary.deletion_requested_at)
+        )
+    )
+
+
+def deletion_request(beneficiary_id: int) -> Beneficiary | None:
+    """One person of the bound territory who asked for deletion (None otherwise)."""
+    return db.session.scalar(
+        select(Beneficiary).where(
+            Beneficiary.id == beneficiary_id, Beneficiary.deletion_requested_at.is_not(None)
+        )
+    )
+
+
+def professionals_by_structure(territory) -> dict[int, list]:
+    """Professionals of each structure with the number of notebooks they actively follow.
+    One query: memberships joined to users and to per-user counts."""
+    follows = (
+        select(
+            NotebookMember.user_id,
+            func.count(distinct(NotebookMember.notebook_id)).label("notebooks"),
+        )
+        .join(Notebook, Notebook.id == NotebookMember.notebook_id)
+        .where(
+            NotebookMember.territory_id == territory.id,
+            NotebookMember.active.is_(True),
+            Notebook.archived_at.is_(None),
+        )
+        .group_by(NotebookMember.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Membership.structure_id,
+            User.id,
+            User.first_name,
+            User.last_name,
+            User.email,
+            User.phone,
+            func.coalesce(follows.c.notebooks, 0).label("notebooks"),
+        )
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(follows, follows.c.user_id == User.id)
+        .where(
+            Membership.territory_id == territory.id,
+            Membership.role == Role.PROFESSIONAL,
+            Membership.structure_id.is_not(None),
+        )
+        .order_by(User.last_name, User.first_name, User.id)
+    ).all()
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.structure_id, []).append(row)
+    return grouped
+
+
+def count(stmt) -> int:
+    """How many rows `stmt` selects."""
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], int]:
+    """A page of the notebooks without a referent, with their members, and their total."""
+    stmt = notebooks_without_referent()
+    notebooks = list(
+        db.session.scalars(
+            stmt.options(
+                selectinload(Notebook.beneficiary),
+                selectinload(Notebook.members),
+            )
+            .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+    )
+    return notebooks, count(stmt)
 
 
 def notebooks_without_referent():
@@ -38,16 +620,12 @@ def notebooks_without_referent():
     )
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-
-
 def space_cards(user, territory) -> list[Card]:
     """What awaits `user` in Carnet de bord now, one card per thing, each a link."""
     roles = user.roles_in(territory)
     cards: list[Card] = []
     if Role.BENEFICIARY in roles:
-        pending = _count(
+        pending = count(
             select(Consent.id)
             .join(Notebook, Consent.notebook_id == Notebook.id)
             .join(Beneficiary, Notebook.beneficiary_id == Beneficiary.id)
@@ -73,12 +651,12 @@ def space_cards(user, territory) -> list[Card]:
         mine = select(NotebookMember.notebook_id).where(
             NotebookMember.user_id == user.id, NotebookMember.active.is_(True)
         )
-        waiting = _count(
+        waiting = count(
             select(Consent.id).where(
                 Consent.user_id == user.id, Consent.status == ConsentStatus.REQUESTED
             )
         )
-        upcoming = _count(
+        upcoming = count(
             select(Appointment.id)
             .join(NotebookMember, Appointment.member_id == NotebookMember.id)
             .where(
@@ -91,8 +669,8 @@ def space_cards(user, territory) -> list[Card]:
             Card(
                 title="Mes carnets",
                 url=url_for("carnet.notebooks", territory=territory.slug),
-                text=f"{_count(mine)} personne(s) accompagnée(s).",
-                count=_count(mine),
+                text=f"{count(mine)} personne(s) accompagnée(s).",
+                count=count(mine),
             )
         )
         if waiting:
@@ -114,8 +692,8 @@ def space_cards(user, territory) -> list[Card]:
                 )
             )
     if Role.COORDINATOR in roles:
-        without = _count(notebooks_without_referent())
-        deletions = _count(
+        without = count(notebooks_without_referent())
+        deletions = count(
             select(Beneficiary.id).where(Beneficiary.deletion_requested_at.is_not(None))
         )
         cards.append(

@@ -1,15 +1,15 @@
-"""Carnet de bord: professional and beneficiary pages. Thin: parse, call a service, render."""
+"""Carnet de bord: the notebooks of professionals and the notebook page. Thin: a decorator loads
+the notebook through its rule, the view validates a form, calls one write function, renders."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
     flash,
     g,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -19,7 +19,9 @@ from flask import (
 from flask_login import current_user
 
 from app.accounts.roles import Role
-from app.carnet import bp, forms, perms, services, surveys
+from app.carnet import bp, forms, notes, perms, plans, queries, reads, surveys
+from app.carnet import notebooks as notebook_writes
+from app.carnet.decorators import JOIN, granted_notebook_view, notebook_view
 from app.carnet.models import (
     ActionStatus,
     AppointmentStatus,
@@ -29,46 +31,30 @@ from app.carnet.models import (
     Visibility,
 )
 from app.carnet.perms import Access
-from app.core import access
+from app.core import access, grants
 from app.core import htmx as hx
 
 PAGE_SIZE = 50
 PARIS = ZoneInfo("Europe/Paris")  # dates typed and shown in French local time
 
 
-def _user():
+def acting_user():
     return current_user._get_current_object()
 
 
-def load_notebook(notebook_id: int, need: Access = Access.FULL):
-    """The notebook if the user may see it at `need`; logs every view, refused ones included.
-
-    Another territory's notebook does not exist here (tenant scoping): 404. A person reaching
-    someone else's notebook: 404. A professional without consent: 403.
-    """
-    notebook = services.notebook_or_none(notebook_id)
-    if notebook is None:
-        services.record_refusal(_user(), notebook_id)
-        abort(404)
-    level = perms.access_level(_user(), notebook, g.territory)
-    if level < need:
-        services.record_view(_user(), notebook, Access.NONE)
-        abort(404 if level == Access.NONE else 403)
-    return notebook, level
-
-
-def load_owned(notebook_id: int):
-    """Pages only the person may reach (consent, access log, export, deletion)."""
-    notebook, _ = load_notebook(notebook_id)
-    if not perms.is_owner(_user(), notebook):
-        abort(403)
-    return notebook
-
-
-def _back(notebook, anchor=""):
+def back_to(notebook, anchor=""):
     return url_for("carnet.notebook", notebook_id=notebook.id) + (
         f"#section-{anchor}" if anchor else ""
     )
+
+
+def _join_url(notebook) -> str:
+    """The identity page of a notebook found by an exact-match search: members and coordinators
+    reach it by its id; another professional through a grant bound to them and this notebook."""
+    if perms.access_level(acting_user(), notebook, g.territory) > Access.NONE:
+        return url_for("carnet.identity", notebook_id=notebook.id)
+    token = grants.issue(acting_user(), JOIN, notebook.id)
+    return url_for("carnet.granted_identity", grant=token)
 
 
 # Home and lists
@@ -91,8 +77,8 @@ def notebooks():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = ([], 0)
     if form.validate():
-        rows, total = services.my_notebooks(
-            _user(),
+        rows, total = queries.notebooks_supported_by(
+            acting_user(),
             query=form.q.data or "",
             birth_date=form.birth_date.data,
             theme=form.theme.data or None,
@@ -107,7 +93,9 @@ def notebooks():
         total=total,
         page=page,
         page_size=PAGE_SIZE,
-        survey_due=surveys.is_due(_user(), g.territory),
+        survey_due=surveys.is_due(acting_user(), g.territory),
+        landing=None if hx.is_htmx() else queries.professional_landing(acting_user()),
+        PARIS=PARIS,
     )
     return hx.render(
         "carnet/notebooks.html",
@@ -120,7 +108,7 @@ def notebooks():
 @bp.get("/mon-carnet")
 @access.roles(Role.BENEFICIARY)
 def mine():
-    notebook = services.notebook_of(_user())
+    notebook = queries.notebook_of(acting_user())
     if notebook is None:
         return render_template("carnet/no_notebook.html")
     return redirect(url_for("carnet.notebook", notebook_id=notebook.id))
@@ -154,17 +142,22 @@ def create():
     }
     data["situation"] = form.situation.data
     data = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
-    structure = services.professional_structure(_user(), g.territory)
+    structure = queries.professional_structure(acting_user(), g.territory)
     try:
-        notebook = services.create_notebook(_user(), g.territory, data, structure)
-    except services.DuplicateBeneficiary as duplicate:
+        notebook = notebook_writes.create_notebook(acting_user(), g.territory, data, structure)
+    except notebook_writes.DuplicateBeneficiary as duplicate:
         return render_template(
-            "carnet/create.html", form=form, duplicate=duplicate.notebook, reason=duplicate.reason
+            "carnet/create.html",
+            form=form,
+            duplicate=duplicate.notebook,
+            join_url=_join_url(duplicate.notebook) if duplicate.notebook else None,
+            reason=duplicate.reason,
         ), 409
     if form.invite.data:
-        services.invite_beneficiary(_user(), g.territory, notebook)
+        notebook_writes.invite_beneficiary(acting_user(), g.territory, notebook)
         flash(
-            "Carnet créé. La personne a reçu un lien pour y accéder et donner son consentement.",
+            "Carnet créé. La personne va recevoir un lien pour y accéder et donner son "
+            "consentement.",
             "success",
         )
     else:
@@ -175,73 +168,111 @@ def create():
     return redirect(url_for("carnet.identity", notebook_id=notebook.id), 303)
 
 
-@bp.get("/rechercher")
+@bp.route("/rechercher", methods=["GET", "POST"])
 @access.roles(Role.PROFESSIONAL, Role.COORDINATOR)
 def search():
-    form = forms.JoinSearchForm(request.args, meta={"csrf": False})
+    """Exact match only, sent by POST: names, birth dates and NIRs never appear in a URL or in
+    an access log; each result carries a grant rather than a walkable id."""
+    form = forms.JoinSearchForm()
     results = None
     status = 200
-    if request.args:
+    if request.method == "POST":
         if form.validate():
-            results = services.find_for_join(
+            found = queries.exact_matches(
                 last_name=form.last_name.data or "",
                 first_name=form.first_name.data or "",
                 birth_date=form.birth_date.data,
                 nir=form.nir.data,
             )
+            results = [(notebook, _join_url(notebook)) for notebook in found]
         else:
             status = 422
     return render_template("carnet/search.html", form=form, results=results), status
 
 
-@bp.get("/carnets/<int:notebook_id>/fiche")
-@access.roles(Role.PROFESSIONAL, Role.COORDINATOR, Role.BENEFICIARY)
-def identity(notebook_id: int):
-    """Identity and supporters' contacts: what a professional sees before consent."""
-    notebook, level = load_notebook(notebook_id, Access.IDENTITY)
-    services.record_view(_user(), notebook, Access.IDENTITY if level < Access.FULL else level)
+def _identity_page(notebook, join_url: str):
+    level = g.notebook_level
+    reads.record_read(acting_user(), notebook, min(level, Access.IDENTITY), "identity")
     return render_template(
         "carnet/identity.html",
         notebook=notebook,
         level=level,
-        can_join=perms.can_request_to_join(_user(), notebook, g.territory),
-        pending=any(
-            c.user_id == current_user.id and c.status.value == "requested"
-            for c in notebook.consents
-        ),
+        can_join=perms.can_request_to_join(acting_user(), notebook, g.territory),
+        pending=perms.has_pending_request(acting_user(), notebook),
+        join_url=join_url,
+        covered=lambda member: perms.member_is_covered(member, notebook),
     )
 
 
-@bp.post("/carnets/<int:notebook_id>/rejoindre")
-@access.roles(Role.PROFESSIONAL)
-def join(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id, Access.IDENTITY)
-    if not perms.can_request_to_join(_user(), notebook, g.territory):
+@bp.get("/carnets/<int:notebook_id>/fiche")
+@notebook_view(Access.IDENTITY)
+def identity(notebook):
+    """Identity and supporters' contacts: what a supporter sees before consent."""
+    return _identity_page(notebook, url_for("carnet.join", notebook_id=notebook.id))
+
+
+@bp.get("/carnets/acces/<grant>")
+@granted_notebook_view()
+def granted_identity(notebook):
+    """The identity page of a notebook found by an exact-match search (through its grant)."""
+    return _identity_page(
+        notebook, url_for("carnet.granted_join", grant=request.view_args["grant"])
+    )
+
+
+def _join(notebook):
+    if not perms.can_request_to_join(acting_user(), notebook, g.territory):
         flash("Votre demande est déjà en attente de la réponse de la personne.", "info")
-    else:
-        requested = services.request_to_join(
-            _user(), notebook, services.professional_structure(_user(), g.territory)
+        return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
+    requested = notebook_writes.request_to_join(
+        acting_user(), notebook, queries.professional_structure(acting_user(), g.territory)
+    )
+    if requested is None:
+        flash(
+            "Vous avez rejoint le carnet : la personne le partage avec votre structure.",
+            "success",
         )
-        if requested is None:
-            flash(
-                "Vous avez rejoint le carnet : la personne le partage avec votre structure.",
-                "success",
-            )
-            return hx.redirect(url_for("carnet.notebook", notebook_id=notebook.id))
-        flash("Demande envoyée : la personne doit donner son consentement.", "success")
+        return hx.redirect(url_for("carnet.notebook", notebook_id=notebook.id))
+    flash("Demande envoyée : la personne doit donner son consentement.", "success")
     return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
+
+
+@bp.post("/carnets/<int:notebook_id>/rejoindre")
+@notebook_view(Access.IDENTITY, roles={Role.PROFESSIONAL})
+def join(notebook):
+    return _join(notebook)
+
+
+@bp.post("/carnets/acces/<grant>/rejoindre")
+@granted_notebook_view(roles={Role.PROFESSIONAL})
+def granted_join(notebook):
+    return _join(notebook)
 
 
 # The notebook
 
 
 def _page_context(notebook, **forms_in_error):
-    user = _user()
-    owner = perms.is_owner(user, notebook)
-    context = dict(
+    user = acting_user()
+    owner_ = perms.is_owner(user, notebook)
+
+    def can_detail(barrier):
+        return perms.can_see_barrier_detail(user, notebook, barrier)
+
+    barriers = {b.id: b for b in notebook.barriers}
+    events = [
+        e
+        for e in notebook.events
+        if e.barrier_id is None or (e.barrier_id in barriers and can_detail(barriers[e.barrier_id]))
+    ][:30]
+    return dict(
         notebook=notebook,
-        owner=owner,
-        can_detail=lambda barrier: perms.can_see_barrier_detail(user, notebook, barrier),
+        owner=owner_,
+        can_detail=can_detail,
+        can_write_notes=perms.can_write_professional_notes(user, notebook, g.territory),
+        covered=lambda member: perms.member_is_covered(member, notebook),
+        extends_to_structure=lambda consent: perms.may_extend_to_structure(consent, notebook),
+        events=events,
         barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
         interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
         appointment_form=forms_in_error.get("appointment_form")
@@ -259,40 +290,52 @@ def _page_context(notebook, **forms_in_error):
         ActionStatus=ActionStatus,
         BarrierTheme=BarrierTheme,
         Visibility=Visibility,
-        consents=services.current_consents(notebook),
+        consents=queries.current_consents(notebook),
         referent=next((m for m in notebook.members if m.is_referent and m.active), None),
-        users=services.users_by_id(e.actor_id for e in notebook.events[:30]),
+        users=queries.users_by_id(e.actor_id for e in events),
     )
-    return context
 
 
 @bp.get("/carnets/<int:notebook_id>")
-def notebook(notebook_id: int):
-    notebook, level = load_notebook(notebook_id)
-    services.record_view(_user(), notebook, level)
+@notebook_view(Access.FULL)
+def notebook(notebook):
+    reads.record_read(acting_user(), notebook, Access.FULL, "page")
     return render_template(
         "carnet/notebook.html",
-        survey_due=surveys.is_due(_user(), g.territory),
+        survey_due=surveys.is_due(acting_user(), g.territory),
         **_page_context(notebook),
     )
 
 
-def _section(notebook, name: str, status: int = 200, **forms_in_error):
-    """After a change: the section's fragment for htmx, the page (or a redirect) otherwise."""
-    if hx.is_htmx():
+def section(notebook, name: str, status: int = 200, **forms_in_error):
+    """After a change: the section's fragment for htmx, a redirect otherwise. A refused input
+    (422) answers with the form being corrected only, never the rest of the notebook."""
+    if status >= 400:
+        form = next((f for key, f in forms_in_error.items() if key.endswith("form")), None)
         response = make_response(
             render_template(
-                f"carnet/includes/{name}.html", **_page_context(notebook, **forms_in_error)
+                "carnet/includes/correction.html",
+                notebook=notebook,
+                form=form,
+                section=name,
+                action=request.path,
+                layout=not hx.is_htmx(),
             ),
             status,
         )
+        if hx.is_htmx():
+            response.headers["HX-Retarget"] = f"#section-{name}"
+            response.headers["HX-Reswap"] = "outerHTML"
         response.headers["Vary"] = "HX-Request"
         return response
-    if status >= 400:
-        return render_template(
-            "carnet/notebook.html", **_page_context(notebook, **forms_in_error)
-        ), status
-    return redirect(_back(notebook, name), 303)
+    if hx.is_htmx():
+        reads.record_read(acting_user(), notebook, Access.FULL, "fragment")
+        response = make_response(
+            render_template(f"carnet/includes/{name}.html", **_page_context(notebook))
+        )
+        response.headers["Vary"] = "HX-Request"
+        return response
+    return redirect(back_to(notebook, name), 303)
 
 
 def _find(items, item_id):
@@ -302,120 +345,122 @@ def _find(items, item_id):
     return found
 
 
+def _readable_barrier(notebook, barrier_id: int):
+    """A barrier whose detail (and so its objectives and actions) the user may read: 403 for a
+    summary-only barrier they see the theme of, 404 for another notebook's."""
+    barrier = _find(notebook.barriers, barrier_id)
+    if not perms.can_see_barrier_detail(acting_user(), notebook, barrier):
+        abort(403)
+    return barrier
+
+
 @bp.post("/carnets/<int:notebook_id>/freins")
-def add_barrier(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def add_barrier(notebook):
     form = forms.BarrierForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, barrier_form=form)
-    services.add_barrier(
-        _user(),
+        return section(notebook, "barriers", 422, barrier_form=form)
+    plans.add_barrier(
+        acting_user(),
         notebook,
         theme=BarrierTheme(form.theme.data),
         situation=form.situation.data,
         visibility=Visibility(form.visibility.data) if form.visibility.data else None,
     )
-    return _section(notebook, "barriers")
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>")
-def edit_barrier(notebook_id: int, barrier_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    barrier = _find(notebook.barriers, barrier_id)
-    if not perms.can_see_barrier_detail(_user(), notebook, barrier):
-        abort(403)
+@notebook_view(Access.FULL)
+def edit_barrier(notebook, barrier_id: int):
+    barrier = _readable_barrier(notebook, barrier_id)
     form = forms.BarrierEditForm()
     if not form.validate():
-        return _section(
-            notebook, "barriers", 422, errors_for=("barrier", barrier.id), error_form=form
-        )
+        return section(notebook, "barriers", 422, error_form=form)
     values = {"situation": form.situation.data}
     # The person rewords their barriers; status and sharing are set by the professionals.
-    if not perms.is_owner(_user(), notebook):
+    if not perms.is_owner(acting_user(), notebook):
         if form.status.data:
             values["status"] = BarrierStatus(form.status.data)
         if form.visibility.data:
             values["visibility"] = Visibility(form.visibility.data)
-    services.update_barrier(_user(), barrier, **values)
-    return _section(notebook, "barriers")
+    plans.update_barrier(acting_user(), barrier, **values)
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>/objectifs")
-def add_objective(notebook_id: int, barrier_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    barrier = _find(notebook.barriers, barrier_id)
+@notebook_view(Access.FULL)
+def add_objective(notebook, barrier_id: int):
+    barrier = _readable_barrier(notebook, barrier_id)
     form = forms.ObjectiveForm()
     if not form.validate():
-        return _section(
-            notebook, "barriers", 422, errors_for=("objective", barrier.id), error_form=form
-        )
-    services.add_objective(_user(), barrier, form.title.data)
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.add_objective(acting_user(), barrier, form.title.data)
+    return section(notebook, "barriers")
 
 
 def _objective(notebook, objective_id):
-    return _find([o for b in notebook.barriers for o in b.objectives], objective_id)
+    objective = _find([o for b in notebook.barriers for o in b.objectives], objective_id)
+    _readable_barrier(notebook, objective.barrier_id)
+    return objective
 
 
 @bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/statut")
-def objective_status(notebook_id: int, objective_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def objective_status(notebook, objective_id: int):
     objective = _objective(notebook, objective_id)
     form = forms.ObjectiveStatusForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422)
-    services.set_objective_status(_user(), objective, ObjectiveStatus(form.status.data))
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.set_objective_status(acting_user(), objective, ObjectiveStatus(form.status.data))
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/actions")
-def add_action(notebook_id: int, objective_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def add_action(notebook, objective_id: int):
     objective = _objective(notebook, objective_id)
     form = forms.ActionForm()
     if not form.validate():
-        return _section(
-            notebook, "barriers", 422, errors_for=("action", objective.id), error_form=form
-        )
-    services.add_action(_user(), objective, title=form.title.data, start_date=form.start_date.data)
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.add_action(
+        acting_user(), objective, title=form.title.data, start_date=form.start_date.data
+    )
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/actions/<int:action_id>/statut")
-def action_status(notebook_id: int, action_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def action_status(notebook, action_id: int):
     action = _find(
         [a for b in notebook.barriers for o in b.objectives for a in o.actions], action_id
     )
+    _readable_barrier(notebook, action.objective.barrier_id)
     form = forms.ActionStatusForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422)
-    services.set_action_status(_user(), action, ActionStatus(form.status.data))
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.set_action_status(acting_user(), action, ActionStatus(form.status.data))
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/entretiens")
-def add_interview(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    if not perms.can_write_professional_notes(_user(), notebook, g.territory):
-        abort(403)
+@notebook_view(Access.FULL, check=perms.can_write_professional_notes)
+def add_interview(notebook):
     form = forms.InterviewForm()
     if not form.validate():
-        return _section(notebook, "interviews", 422, interview_form=form)
-    services.add_interview(_user(), notebook, on=form.date.data, text=form.text.data)
-    return _section(notebook, "interviews")
+        return section(notebook, "interviews", 422, interview_form=form)
+    notes.add_interview(acting_user(), notebook, on=form.date.data, text=form.text.data)
+    return section(notebook, "interviews")
 
 
 @bp.post("/carnets/<int:notebook_id>/diagnostic")
-def edit_diagnostic(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    if not perms.can_write_professional_notes(_user(), notebook, g.territory):
-        abort(403)
+@notebook_view(Access.FULL, check=perms.can_write_professional_notes)
+def edit_diagnostic(notebook):
     form = forms.DiagnosticForm()
     if not form.validate():
-        return _section(notebook, "diagnostic", 422, diagnostic_form=form)
-    services.update_diagnostic(
-        _user(),
+        return section(notebook, "diagnostic", 422, diagnostic_form=form)
+    notes.update_diagnostic(
+        acting_user(),
         notebook,
         work_situation=form.work_situation.data or None,
         education_level=form.education_level.data or None,
@@ -424,129 +469,26 @@ def edit_diagnostic(notebook_id: int):
         contract_end=form.contract_end.data,
         diagnostic=form.diagnostic.data or "",
     )
-    return _section(notebook, "diagnostic")
+    return section(notebook, "diagnostic")
 
 
 @bp.post("/carnets/<int:notebook_id>/rendez-vous")
-@access.roles(Role.PROFESSIONAL)
-def add_appointment(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL, roles={Role.PROFESSIONAL})
+def add_appointment(notebook):
     form = forms.AppointmentForm()
     if not form.validate():
-        return _section(notebook, "appointments", 422, appointment_form=form)
+        return section(notebook, "appointments", 422, appointment_form=form)
     at = form.at.data.replace(tzinfo=PARIS).astimezone(UTC)
-    services.add_appointment(_user(), notebook, at)
-    return _section(notebook, "appointments")
+    notes.add_appointment(acting_user(), notebook, at)
+    return section(notebook, "appointments")
 
 
 @bp.post("/carnets/<int:notebook_id>/rendez-vous/<int:appointment_id>")
-@access.roles(Role.PROFESSIONAL)
-def appointment_status(notebook_id: int, appointment_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL, roles={Role.PROFESSIONAL})
+def appointment_status(notebook, appointment_id: int):
     appointment = _find(notebook.appointments, appointment_id)
     form = forms.AppointmentStatusForm()
     if not form.validate():
-        return _section(notebook, "appointments", 422)
-    services.set_appointment_status(_user(), appointment, AppointmentStatus(form.status.data))
-    return _section(notebook, "appointments")
-
-
-# The person's own pages
-
-
-@bp.post("/carnets/<int:notebook_id>/coordonnees")
-def edit_contact(notebook_id: int):
-    notebook = load_owned(notebook_id)
-    form = forms.ContactForm()
-    if not form.validate():
-        return _section(notebook, "contact", 422, contact_form=form)
-    services.update_contact(
-        _user(),
-        notebook.beneficiary,
-        email=form.email.data,
-        mobile=form.mobile.data,
-        address=form.address.data,
-        postal_code=form.postal_code.data,
-        commune=form.commune.data,
-    )
-    return _section(notebook, "contact")
-
-
-@bp.post("/carnets/<int:notebook_id>/partage/<int:consent_id>")
-def decide_consent(notebook_id: int, consent_id: int):
-    notebook = load_owned(notebook_id)
-    consent = services.consent_for(notebook, consent_id)
-    if consent is None:
-        abort(404)
-    form = forms.DecisionForm()
-    if not form.validate():
-        return _section(notebook, "sharing", 422)
-    decision = form.decision.data
-    if decision == "structure":
-        if consent.structure is None:
-            abort(404)
-        services.grant_structure_consent(_user(), notebook, consent.structure)
-        flash(f"Partage accordé à toute la structure {consent.structure.name}.", "success")
-        return _section(notebook, "sharing")
-    actions = {
-        "accorder": services.grant_consent,
-        "renouveler": services.renew_consent,
-        "refuser": services.refuse_consent,
-        "retirer": services.revoke_consent,
-    }
-    actions[decision](_user(), consent)
-    messages = {
-        "accorder": "Partage accordé.",
-        "renouveler": "Partage renouvelé.",
-        "refuser": "Partage refusé.",
-        "retirer": "Partage retiré : cette personne n'a plus accès à votre carnet.",
-    }
-    flash(messages[decision], "success")
-    return _section(notebook, "sharing")
-
-
-@bp.get("/carnets/<int:notebook_id>/acces")
-def access_log(notebook_id: int):
-    notebook = load_owned(notebook_id)
-    entries = services.access_log(notebook)
-    return render_template(
-        "carnet/access_log.html",
-        notebook=notebook,
-        entries=entries,
-        users=services.users_by_id(e.actor_id for e in entries),
-    )
-
-
-@bp.get("/carnets/<int:notebook_id>/export.json")
-def export_json(notebook_id: int):
-    notebook = load_owned(notebook_id)
-    response = jsonify(services.export(notebook))
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="mon-carnet-{notebook.id}.json"'
-    )
-    return response
-
-
-@bp.get("/carnets/<int:notebook_id>/imprimer")
-def printable(notebook_id: int):
-    notebook = load_owned(notebook_id)
-    return render_template(
-        "carnet/printable.html",
-        notebook=notebook,
-        data=services.export(notebook),
-        now_date=date.today().strftime("%d/%m/%Y"),
-    )
-
-
-@bp.post("/carnets/<int:notebook_id>/suppression")
-def request_deletion(notebook_id: int):
-    notebook = load_owned(notebook_id)
-    form = forms.ConfirmForm()
-    if not form.validate():
-        abort(400)
-    services.request_deletion(_user(), notebook.beneficiary)
-    flash(
-        "Votre demande de suppression est enregistrée. Le coordinateur du territoire vous recontactera.",
-        "success",
-    )
-    return redirect(_back(notebook), 303)
+        return section(notebook, "appointments", 422, error_form=form)
+    notes.set_appointment_status(acting_user(), appointment, AppointmentStatus(form.status.data))
+    return section(notebook, "appointments")

@@ -31,7 +31,8 @@ def seed_demo(as_json: bool):
     from app.finance.demo import load_demo_finance
 
     logins = load_demo()
-    load_demo_notebooks()
+    with transaction.unit_of_work():
+        load_demo_notebooks()
     with transaction.unit_of_work():
         load_demo_finance()
     if as_json:

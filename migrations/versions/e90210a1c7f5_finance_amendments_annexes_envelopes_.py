@@ -1,7 +1,7 @@
 """Finance: amendments, annexes, envelopes, ledger, committees
 
 Revision ID: e90210a1c7f5
-Revises: 3e634e225d9f
+Revises: ddbc21b534c9
 Create Date: 2026-11-29 09:53:51.002791
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e90210a1c7f5'
-down_revision = '3e634e225d9f'
+down_revision = 'ddbc21b534c9'
 branch_labels = None
 depends_on = None
 
