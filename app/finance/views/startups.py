@@ -273,14 +273,13 @@ def retranscribe(slug: str):
     """Record the CHORUS number of a commitment or payment of this start-up."""
     startup = _startup(slug)
     form = forms.ChorusForm()
-    kind, _, entry_id = (form.entry.data or "").partition("-")
-    entry = (
-        queries.by_id(Commitment if kind == "c" else Payment, entry_id) if kind in "cp" else None
-    )
-    owner = entry if isinstance(entry, Commitment) else getattr(entry, "commitment", None)
-    if owner is None or owner.startup_id != startup.id:
-        abort(404)
     if form.validate():
+        kind, _, entry_id = form.entry.data.partition("-")
+        model = {"c": Commitment, "p": Payment}.get(kind)
+        entry = queries.by_id(model, entry_id) if model else None
+        owner = entry if isinstance(entry, Commitment) else getattr(entry, "commitment", None)
+        if owner is None or owner.startup_id != startup.id:
+            abort(404)
         try:
             ledger.retranscribe(me(), entry, form.number.data)
         except RuleError as error:
