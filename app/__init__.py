@@ -53,7 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import team_bp
     from app.core import bp as core_bp
     from app.core import spaces
-    from app.core.openapi import bp as api_docs_bp
+    from app.core.api import bp as api_docs_bp
     from app.tenancy import admin_bp
     from app.tenancy import bp as tenancy_bp
 
@@ -103,17 +103,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.carnet.cli import carnet_cli
-    from app.core import backup
+    from app.core import backup, spaces
     from app.core.cli import mail_cli, seed
     from app.core.jobs import jobs_cli
-    from app.finance.cli import finance_cli
     from app.tenancy.cli import territory_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(mail_cli)
     app.cli.add_command(territory_cli)
-    app.cli.add_command(finance_cli)
-    app.cli.add_command(carnet_cli)
     backup.register(app)  # flask db backup / flask db restore
     app.cli.add_command(jobs_cli)  # flask jobs run-due (the platform's cron)
+    for space in spaces.all_spaces():
+        for command in space.commands:
+            app.cli.add_command(command)

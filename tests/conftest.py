@@ -22,6 +22,8 @@ REFERENCE_TABLES = {
     "startup",
     "cost_centre",
     "alembic_version",
+    "dora_commune",
+    "dora_epci",
 }
 
 
@@ -66,13 +68,12 @@ class PortalClient(FlaskClient):
 def migrate_and_seed(app) -> None:
     from flask_migrate import upgrade
 
-    from app.finance.seed import load_reference
-    from app.tenancy.seed import load_territories
+    from app.core import spaces
 
     with app.app_context():
         upgrade()
-        load_territories()
-        load_reference()
+        spaces.load_reference_data()
+        db.session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.roles import Role
-from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.core.models import NEVER_REUSED, TimestampMixin, UTCDateTime, utcnow
 from app.core.scoping import TerritoryScoped
 from app.extensions import db
 
@@ -26,6 +26,7 @@ def new_token() -> str:
 
 class User(TimestampMixin, db.Model):
     __tablename__ = "user"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored normalised (lower case, trimmed): uniqueness is case-insensitive.
@@ -99,7 +100,10 @@ class Membership(TimestampMixin, db.Model):
     """A role held by a user, in one territory or nationally (territory_id null)."""
 
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("user_id", "territory_id", "role", "structure_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "territory_id", "role", "structure_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -118,6 +122,7 @@ class LoginToken(TimestampMixin, db.Model):
     """A single-use magic-link token; only its hash is stored."""
 
     __tablename__ = "login_token"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -138,6 +143,7 @@ class Invitation(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "invitation"
     __table_args__ = (
         Index("ix_invitation_territory_id_accepted_at", "territory_id", "accepted_at"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import signals
 from app.accounts.models import Invitation, LoginToken, Membership, User, hash_token, new_token
 from app.accounts.roles import Role
 from app.core import audit, mail
@@ -162,6 +163,7 @@ def add_membership(user: User, territory, role: Role, structure=None) -> Members
         role=role, territory_id=territory.id if territory else None, structure_id=structure_id
     )
     user.memberships.append(membership)
+    signals.role_given.send(membership)
     return membership
 
 
@@ -189,6 +191,50 @@ def accept_invitation(invitation: Invitation, password: str | None) -> User:
     user.end_all_sessions()
     audit.record(user, "accepted", "invitation", invitation.id, invitation.role.value)
     return user
+
+
+def remove_role(user: User, territory, role: Role) -> None:
+    """Take `role` in `territory` away from the user, with their pending invitations to it; an
+    account left with no role at all is erased (`erase_account`). Flushes nothing."""
+    territory_id = territory.id if territory is not None else None
+    for membership in list(user.memberships):
+        if membership.role == role and membership.territory_id == territory_id:
+            user.memberships.remove(membership)
+    for invitation in _invitations_of(user):
+        if invitation.role == role and invitation.territory_id == territory_id:
+            db.session.delete(invitation)
+    if not user.memberships:
+        erase_account(user)
+
+
+def _invitations_of(user: User) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where((Invitation.user_id == user.id) | (Invitation.email == user.email))
+            .execution_options(all_territories=True)
+        )
+    )
+
+
+def erase_account(user: User) -> None:
+    """Erase what an account says about its person: email, names, phone, password, sessions,
+    invitations, login links and mail to them. The row stays as an inactive shell, so that the
+    audit log keeps who did what by id, and never again names them."""
+    for invitation in _invitations_of(user):
+        db.session.delete(invitation)
+    for token in db.session.scalars(select(LoginToken).where(LoginToken.user_id == user.id)):
+        db.session.delete(token)
+    mail.forget(user.email)
+    user.memberships.clear()
+    user.email = f"compte-efface-{user.id}@invalid"  # .invalid: never an address (RFC 2606)
+    user.first_name, user.last_name = "Personne", "effacée"
+    user.phone = None
+    user.password_hash = None
+    user.last_login_at = None
+    user.is_active = False
+    user.end_all_sessions()
+    audit.record(None, "erased", "user", user.id)
 
 
 def territory_members(territory) -> list[Membership]:

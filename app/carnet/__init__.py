@@ -9,12 +9,16 @@ access.blueprint_baseline(bp, access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, 
 
 from app.carnet import (  # noqa: E402,F401
     models,
+    notices,
     views,
     views_coordination,
     views_person,
+    views_structure,
     views_surveys,
 )
 from app.carnet.api import carnet_api  # noqa: E402
+from app.carnet.cli import carnet_cli  # noqa: E402
+from app.carnet.seed import load_demo_notebooks  # noqa: E402
 
 
 def _cards(user, territory):
@@ -29,12 +33,16 @@ spaces.register(
         label="Carnet de bord",
         blueprint=bp,
         entry_endpoint="carnet.index",
-        roles=frozenset({Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR}),
+        roles=frozenset(
+            {Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR, Role.STRUCTURE_ADMIN}
+        ),
         default_territories=("seine-saint-denis", "loire-atlantique", "la-reunion"),
         extra_blueprints=(carnet_api,),
         summary=_cards,
         description="Le carnet partagé entre la personne accompagnée et ses accompagnateurs.",
         order=10,
         public_endpoints=("carnet_api.beneficiaries", "carnet_api.notebook"),
+        commands=(carnet_cli,),
+        seed_demo=load_demo_notebooks,
     )
 )

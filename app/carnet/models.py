@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.core.models import NEVER_REUSED, TimestampMixin, UTCDateTime, utcnow
 from app.core.scoping import TerritoryScoped
 from app.extensions import db
 
@@ -178,6 +178,7 @@ class Beneficiary(TerritoryScoped, TimestampMixin, db.Model):
         Index("ix_beneficiary_identity", "territory_id", "last_name", "first_name", "birth_date"),
         # One person per NIR in a territory (NULLs are distinct): no duplicate even under a race.
         Index("uq_beneficiary_territory_nir", "territory_id", "nir", unique=True),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,6 +198,10 @@ class Beneficiary(TerritoryScoped, TimestampMixin, db.Model):
     france_travail_id: Mapped[str | None] = mapped_column(String(20))
     nir: Mapped[str | None] = mapped_column(String(15))
     deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The API token whose information system created the person: it may update them later.
+    created_by_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_token.id", ondelete="SET NULL")
+    )
 
     user = relationship("User")
     notebook: Mapped[Notebook] = relationship(back_populates="beneficiary", uselist=False)
@@ -210,6 +215,7 @@ class Notebook(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "notebook"
     __table_args__ = (
         Index("ix_notebook_territory_id_last_modified_at", "territory_id", "last_modified_at"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,6 +264,7 @@ class NotebookMember(TerritoryScoped, db.Model):
         Index("ix_notebook_member_territory_id_notebook_id", "territory_id", "notebook_id"),
         Index("ix_notebook_member_territory_id_user_id", "territory_id", "user_id"),
         UniqueConstraint("notebook_id", "user_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,7 +293,10 @@ class Consent(TerritoryScoped, TimestampMixin, db.Model):
     """
 
     __tablename__ = "consent"
-    __table_args__ = (Index("ix_consent_territory_id_notebook_id", "territory_id", "notebook_id"),)
+    __table_args__ = (
+        Index("ix_consent_territory_id_notebook_id", "territory_id", "notebook_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -324,7 +334,10 @@ class Barrier(TerritoryScoped, TimestampMixin, db.Model):
     """A barrier to employment ("frein")."""
 
     __tablename__ = "barrier"
-    __table_args__ = (Index("ix_barrier_territory_id_notebook_id", "territory_id", "notebook_id"),)
+    __table_args__ = (
+        Index("ix_barrier_territory_id_notebook_id", "territory_id", "notebook_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notebook_id: Mapped[int] = mapped_column(
@@ -350,7 +363,10 @@ class Barrier(TerritoryScoped, TimestampMixin, db.Model):
 
 class Objective(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "objective"
-    __table_args__ = (Index("ix_objective_territory_id_barrier_id", "territory_id", "barrier_id"),)
+    __table_args__ = (
+        Index("ix_objective_territory_id_barrier_id", "territory_id", "barrier_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     barrier_id: Mapped[int] = mapped_column(
@@ -369,7 +385,10 @@ class Objective(TerritoryScoped, TimestampMixin, db.Model):
 
 class Action(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "action"
-    __table_args__ = (Index("ix_action_territory_id_objective_id", "territory_id", "objective_id"),)
+    __table_args__ = (
+        Index("ix_action_territory_id_objective_id", "territory_id", "objective_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     objective_id: Mapped[int] = mapped_column(
@@ -395,6 +414,7 @@ class Interview(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "interview"
     __table_args__ = (
         Index("ix_interview_territory_id_notebook_id", "territory_id", "notebook_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -413,6 +433,7 @@ class Appointment(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "appointment"
     __table_args__ = (
         Index("ix_appointment_territory_id_notebook_id", "territory_id", "notebook_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -437,6 +458,7 @@ class TimelineEvent(TerritoryScoped, db.Model):
     __tablename__ = "timeline_event"
     __table_args__ = (
         Index("ix_timeline_event_territory_id_notebook_id", "territory_id", "notebook_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -463,7 +485,10 @@ class SurveyResponse(TerritoryScoped, db.Model):
     """An answer (or a skip) to the in-app questionnaire feeding the survey indicators."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (Index("ix_survey_response_territory_id_user_id", "territory_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_survey_response_territory_id_user_id", "territory_id", "user_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -481,7 +506,10 @@ class ApiToken(TerritoryScoped, TimestampMixin, db.Model):
     """A token for a structure's or an information system's access to the Carnet API."""
 
     __tablename__ = "api_token"
-    __table_args__ = (Index("ix_api_token_territory_id_created_at", "territory_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_api_token_territory_id_created_at", "territory_id", "created_at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -114,7 +114,10 @@ def _join(professional, notebook: Notebook, structure, referent: bool = False) -
 
 def request_to_join(professional, notebook: Notebook, structure=None) -> Consent | None:
     """The professional joins the notebook's supporters. The person is asked for consent, unless
-    they already share their notebook with the professional's whole structure."""
+    they already share their notebook with the professional's whole structure (then they are
+    told)."""
+    from app.carnet import notices
+
     if structure is not None and structure_consent(notebook, structure.id) is not None:
         member = next((m for m in notebook.members if m.user_id == professional.id), None)
         if member is None:
@@ -132,6 +135,7 @@ def request_to_join(professional, notebook: Notebook, structure=None) -> Consent
             "Rejoint le carnet (partage avec sa structure)",
             summary=f"{professional.full_name} ({structure.name}) rejoint le carnet",
         )
+        notices.joined_through_structure(professional, notebook, structure)
         return None
     consent = _join(professional, notebook, structure)
     history.record(
@@ -166,12 +170,16 @@ def invite_beneficiary(professional, territory, notebook: Notebook):
 
 
 def set_referent(coordinator, member: NotebookMember) -> None:
-    """The coordinator names one active supporter the notebook's referent."""
+    """The coordinator names one active supporter the notebook's referent; the person and the
+    referent replaced are told (the referent reads what the person shares "in summary")."""
+    from app.carnet import notices
+
+    previous = next((m for m in member.notebook.members if m.is_referent), None)
+    if previous is not None and previous.id == member.id:
+        return
     for other in member.notebook.members:
         other.is_referent = other.id == member.id
-    history.record(
-        coordinator, member.notebook, "member", "Référent désigné", text=member.user.full_name
-    )
+    notices.referent_changed(coordinator, member.notebook, member, previous)
 
 
 def update_contact(person, beneficiary: Beneficiary, **values) -> None:
@@ -201,26 +209,23 @@ def erase_person(coordinator, beneficiary: Beneficiary) -> None:
 
 
 def remove_person(beneficiary: Beneficiary) -> None:
-    """Delete the person's notebook (with everything in it) and identity, and their access as a
-    person in this territory; an account left with no other role is deactivated.
+    """Delete the person's notebook (with everything in it: members, consents, barriers, plans,
+    interviews, history) and identity, their access as a person here, the mail sent to their
+    contact address, and their account when it holds no other role (`erase_account`).
 
-    The audit log keeps who did it and when, with ids only.
+    The audit log keeps what happened and to which record (ids, the application's words).
     """
     from app.accounts.roles import Role
+    from app.accounts.services import remove_role
+    from app.core import mail
+    from app.tenancy.models import Territory
 
     notebook = beneficiary.notebook
     user = beneficiary.user
+    if beneficiary.email:
+        mail.forget(beneficiary.email)
     if notebook is not None:
         db.session.delete(notebook)
     db.session.delete(beneficiary)
-    if user is None:
-        return
-    for membership in list(user.memberships):
-        if (
-            membership.role == Role.BENEFICIARY
-            and membership.territory_id == beneficiary.territory_id
-        ):
-            user.memberships.remove(membership)
-    if not user.memberships:
-        user.is_active = False
-        user.end_all_sessions()
+    if user is not None:
+        remove_role(user, db.session.get(Territory, beneficiary.territory_id), Role.BENEFICIARY)

@@ -149,3 +149,21 @@ def structure_may_read(structure_id: int | None, notebook: Notebook) -> bool:
         )
         for consent in notebook.consents
     )
+
+
+def administered_structures(user, territory) -> list:
+    """The structures of `territory` that `user` administers (Role.STRUCTURE_ADMIN)."""
+    return [
+        m.structure
+        for m in user.memberships
+        if m.role == Role.STRUCTURE_ADMIN and m.territory_id == territory.id and m.structure
+    ]
+
+
+def may_issue_token(user, territory, structure_id: int | None) -> bool:
+    """A token bound to a structure (it reads what people share with the structure) is issued
+    only by an administrator of that structure; a token bound to none (identity and contacts) by
+    a coordinator."""
+    if structure_id is None:
+        return Role.COORDINATOR in user.roles_in(territory)
+    return any(s.id == structure_id for s in administered_structures(user, territory))

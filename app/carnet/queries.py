@@ -417,15 +417,38 @@ def notebook_export(notebook: Notebook) -> dict:
 LOGGED_ACTIONS = ("viewed", "viewed_identity", "modified", "api_read")
 
 
+def notebooks_shared_with_structure(structure_id: int) -> list[Notebook]:
+    """Open notebooks of the bound territory whose person shares them, by a valid consent, with
+    the whole structure (each of its professionals may join without asking)."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(Notebook)
+            .join(Consent, Consent.notebook_id == Notebook.id)
+            .where(
+                Notebook.archived_at.is_(None),
+                Consent.structure_id == structure_id,
+                Consent.user_id.is_(None),
+                Consent.status == ConsentStatus.GRANTED,
+                or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+            )
+            .options(selectinload(Notebook.beneficiary))
+            .distinct()
+        )
+    )
+
+
 def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
     """Who viewed or changed the notebook, newest first, one page at a time (shown to the
-    person). Refused attempts are grouped per person and day, so that a prober's many attempts
+    person). Tied to the notebook's own identity: its id (never reused) and its lifetime — an
+    attempt on its id before it existed was someone probing ids, not its history. Refused attempts are grouped per person and day, so that a prober's many attempts
     take one line and never push the real readers away. Returns (rows, total lines); each row
     has `at`, `actor_id`, `action`, `detail` and `times`."""
     mine = (
         AuditEntry.object_type == "notebook",
         AuditEntry.object_id == notebook.id,
         AuditEntry.territory_id == notebook.territory_id,
+        AuditEntry.at >= notebook.created_at,
     )
     reads_and_changes = select(
         AuditEntry.at.label("at"),
@@ -719,4 +742,22 @@ def space_cards(user, territory) -> list[Card]:
                 text="Fichier CSV ou XLSX, vérifié avant tout enregistrement.",
             )
         )
+    if Role.STRUCTURE_ADMIN in roles:
+        for membership in user.memberships:
+            if (
+                membership.role == Role.STRUCTURE_ADMIN
+                and membership.territory_id == territory.id
+                and membership.structure_id
+            ):
+                cards.append(
+                    Card(
+                        title=f"Jetons d'API — {membership.structure.name}",
+                        url=url_for(
+                            "carnet.structure_tokens",
+                            territory=territory.slug,
+                            structure_id=membership.structure_id,
+                        ),
+                        text="Le système d'information de votre structure et l'API du Carnet.",
+                    )
+                )
     return cards

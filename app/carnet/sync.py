@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from app.carnet import history
-from app.carnet.models import Beneficiary, ContractType, Notebook, Situation
+from app.carnet import history, perms
+from app.carnet.models import ApiToken, Beneficiary, ContractType, Notebook, Situation
 from app.carnet.notebooks import DuplicateBeneficiary, open_notebook
 from app.core.models import utcnow
 from app.extensions import db
@@ -42,12 +42,20 @@ NOTEBOOK_FIELDS = {
 _DEFAULTS = {"situation": Situation.OTHER, "contract_type": ContractType.NONE}
 
 
-class SyncConflict(Exception):  # noqa: N818 (a domain outcome, not a failure)
-    """The identifiers sent designate several people, or contradict the person found."""
+# One answer for every conflict, whatever its cause: it names no one and no identifier, so that a
+# token cannot learn whether a NIR, an identifier or a name belongs to someone it does not manage.
+CONFLICT = (
+    "Cette personne ne peut être ni créée ni modifiée par ce jeton : les identifiants envoyés "
+    "correspondent à une personne que ce jeton ne gère pas, ou en désignent plusieurs. "
+    "Signalez-le au coordinateur du Carnet de bord du territoire."
+)
 
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
+
+class SyncConflict(Exception):  # noqa: N818 (a domain outcome, not a failure)
+    """The identifiers sent designate several people, contradict the person found, or designate a
+    person the token may not change. Its detail is the same in every case."""
+
+    detail = CONFLICT
 
 
 @dataclass
@@ -58,13 +66,10 @@ class SyncResult:
     changed: list[str] = field(default_factory=list)
 
 
-def _one(stmt, what: str) -> Beneficiary | None:
+def _one(stmt) -> Beneficiary | None:
     found = db.session.scalars(stmt.limit(2)).all()
     if len(found) > 1:
-        raise SyncConflict(
-            f"Plusieurs personnes correspondent à {what} dans ce territoire : "
-            "la mise à jour est refusée, signalez-le au coordinateur du Carnet de bord."
-        )
+        raise SyncConflict()
     return found[0] if found else None
 
 
@@ -83,36 +88,27 @@ def find_beneficiary(
     SyncConflict (nothing is overwritten).
     """
     if nir:
-        found = _one(select(Beneficiary).where(Beneficiary.nir == nir), "ce NIR")
+        found = _one(select(Beneficiary).where(Beneficiary.nir == nir))
         if found is not None:
             return found
     candidates = []
     if france_travail_id:
         candidates.append(
-            (
-                select(Beneficiary).where(Beneficiary.france_travail_id == france_travail_id),
-                "cet identifiant France Travail",
-            )
+            select(Beneficiary).where(Beneficiary.france_travail_id == france_travail_id)
         )
     candidates.append(
-        (
-            select(Beneficiary).where(
-                func.lower(Beneficiary.last_name) == last_name.strip().lower(),
-                func.lower(Beneficiary.first_name) == first_name.strip().lower(),
-                Beneficiary.birth_date == birth_date,
-            ),
-            "ces nom, prénom et date de naissance",
+        select(Beneficiary).where(
+            func.lower(Beneficiary.last_name) == last_name.strip().lower(),
+            func.lower(Beneficiary.first_name) == first_name.strip().lower(),
+            Beneficiary.birth_date == birth_date,
         )
     )
-    for stmt, what in candidates:
-        found = _one(stmt, what)
+    for stmt in candidates:
+        found = _one(stmt)
         if found is None:
             continue
         if nir and found.nir and found.nir != nir:
-            raise SyncConflict(
-                f"La personne trouvée par {what} a un autre NIR : "
-                "vérifiez l'identité avant de renvoyer la demande."
-            )
+            raise SyncConflict()
         return found
     return None
 
@@ -135,29 +131,41 @@ def _fields(names: dict, data: dict) -> dict:
     }
 
 
+def token_may_change(token: ApiToken, beneficiary: Beneficiary) -> bool:
+    """An information system changes only the people it created, or those whose notebook is
+    shared (valid consent) with the structure its token is bound to."""
+    if beneficiary.created_by_token_id == token.id:
+        return True
+    notebook = beneficiary.notebook
+    return bool(
+        token.structure_id
+        and notebook is not None
+        and perms.structure_may_read(token.structure_id, notebook)
+    )
+
+
 def upsert_beneficiary(
-    data: dict, *, present: set[str], source: str, now: datetime | None = None
+    data: dict, *, present: set[str], token: ApiToken, now: datetime | None = None
 ) -> SyncResult:
     """See `_upsert`; a concurrent write of the same person is a SyncConflict, not an error."""
     try:
-        return _upsert(data, present=present, source=source, now=now)
+        return _upsert(data, present=present, token=token, now=now)
     except DuplicateBeneficiary:
-        raise SyncConflict(
-            "Une personne avec ce NIR vient d'être enregistrée dans le territoire : "
-            "renvoyez la demande pour la mettre à jour."
-        ) from None
+        raise SyncConflict() from None
 
 
 def _upsert(
-    data: dict, *, present: set[str], source: str, now: datetime | None = None
+    data: dict, *, present: set[str], token: ApiToken, now: datetime | None = None
 ) -> SyncResult:
-    """Create the person and their notebook, or update the one found by `find_beneficiary`.
+    """Create the person and their notebook, or update the one found by `find_beneficiary` if
+    the token may change them (`token_may_change`, else SyncConflict).
 
     `data` holds validated values; on update only the fields in `present` (the keys the
     information system sent) change, a null clearing the value. An archived notebook receiving
     new information is reactivated. Flushes, never commits.
     """
     now = now or utcnow()
+    source = token.name
     beneficiary = find_beneficiary(
         nir=data.get("nir"),
         france_travail_id=data.get("france_travail_id"),
@@ -168,7 +176,7 @@ def _upsert(
     if beneficiary is None:
         notebook = open_notebook(
             None,
-            _fields(BENEFICIARY_FIELDS, data),
+            {**_fields(BENEFICIARY_FIELDS, data), "created_by_token_id": token.id},
             notebook_fields=_fields(NOTEBOOK_FIELDS, data),
             origin=f"Carnet créé depuis {source}",
             kind="sync",
@@ -176,6 +184,8 @@ def _upsert(
         )
         return SyncResult(notebook.beneficiary, notebook, created=True)
 
+    if not token_may_change(token, beneficiary):
+        raise SyncConflict()
     notebook = beneficiary.notebook
     changed: list[str] = []
     if notebook is None:

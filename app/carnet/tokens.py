@@ -1,5 +1,10 @@
 """API tokens of the Carnet de bord: issued to a structure or an information system of one
-territory; shown once, only their SHA-256 is stored."""
+territory; shown once, only their SHA-256 is stored.
+
+Who issues which (`perms.may_issue_token`): a token bound to a structure reads the content that
+people share with that structure, so only an administrator of that structure issues it and sees
+it; a coordinator (identity and contacts only, by design) issues tokens bound to no structure,
+which read identity and contacts only."""
 
 from __future__ import annotations
 
@@ -41,6 +46,14 @@ def revoke(actor, row: ApiToken) -> bool:
     return True
 
 
-def tokens() -> list[ApiToken]:
-    """Tokens of the bound territory, newest first (tenant scoping)."""
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+def tokens(*, structure_id: int | None) -> list[ApiToken]:
+    """Tokens of the bound territory bound to `structure_id` (None: bound to no structure),
+    newest first (tenant scoping adds the territory)."""
+    bound = (
+        ApiToken.structure_id.is_(None)
+        if structure_id is None
+        else ApiToken.structure_id == structure_id
+    )
+    return list(
+        db.session.scalars(select(ApiToken).where(bound).order_by(ApiToken.created_at.desc()))
+    )

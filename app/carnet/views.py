@@ -61,13 +61,16 @@ def _join_url(notebook) -> str:
 
 
 @bp.get("/")
+@access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR, Role.STRUCTURE_ADMIN)
 def index():
     roles = current_user.roles_in(g.territory)
     if Role.PROFESSIONAL in roles:
         return redirect(url_for("carnet.notebooks"))
     if Role.BENEFICIARY in roles:
         return redirect(url_for("carnet.mine"))
-    return redirect(url_for("carnet.coordination_home"))
+    if Role.COORDINATOR in roles:
+        return redirect(url_for("carnet.coordination_home"))
+    return redirect(url_for("carnet.structure_home"))
 
 
 @bp.get("/carnets")

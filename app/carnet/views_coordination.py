@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields import Label
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired
 
 from app.accounts.roles import Role
 from app.carnet import bp, imports, notebooks, queries
@@ -261,51 +261,42 @@ def coordination_erase(beneficiary_id: int):
 
 class TokenForm(BaseForm):
     name = StringField(
-        "Nom du système d'information ou de la structure",
+        "Nom du système d'information",
         validators=[required(), max_length(120)],
     )
-    structure_id = SelectField("Structure (facultatif)", validators=[Optional()])
-
-    def fill(self):
-        self.structure_id.choices = choices(
-            [("", "— Aucune : identité et contacts seulement —")]
-            + [(str(s.id), s.name) for s in structures()]
-        )
-        return self
 
 
 def _render_tokens(form, status=200, secret=None, created=None):
     return render_template(
         "carnet/coordination/tokens.html",
         form=form,
-        tokens=carnet_tokens.tokens(),
+        tokens=carnet_tokens.tokens(structure_id=None),
         secret=secret,
         created=created,
+        structure=None,
+        revoke_endpoint="carnet.coordination_revoke_token",
     ), status
 
 
 @bp.route("/coordination/jetons", methods=["GET", "POST"])
 @coordinator
 def coordination_tokens():
-    form = TokenForm().fill()
+    """Tokens bound to no structure: they read identity and contacts only (a token bound to a
+    structure is issued by that structure's administrators, see views_structure)."""
+    form = TokenForm()
     if request.method == "GET":
         return _render_tokens(form)
     if not form.validate():
         return _render_tokens(form, 422)
-    row, secret = carnet_tokens.issue(
-        _user(),
-        g.territory.id,
-        form.name.data,
-        int(form.structure_id.data) if form.structure_id.data else None,
-    )
+    row, secret = carnet_tokens.issue(_user(), g.territory.id, form.name.data, None)
     # The secret is rendered once, in this response only (never flashed into the session cookie).
-    return _render_tokens(TokenForm(formdata=None).fill(), 201, secret=secret, created=row)
+    return _render_tokens(TokenForm(formdata=None), 201, secret=secret, created=row)
 
 
 @bp.post("/coordination/jetons/<int:token_id>/revoquer")
 @coordinator
 def coordination_revoke_token(token_id: int):
-    row = next((t for t in carnet_tokens.tokens() if t.id == token_id), None)
+    row = next((t for t in carnet_tokens.tokens(structure_id=None) if t.id == token_id), None)
     if row is None:
         abort(404)
     carnet_tokens.revoke(_user(), row)

@@ -10,15 +10,12 @@ seed = AppGroup("seed", help="Charger les données de référence ou de démonst
 
 @seed.command("reference")
 def seed_reference():
-    """Territories and the agreement's reference data (idempotent)."""
-    from app.finance.seed import load_reference
-    from app.tenancy.seed import load_territories
+    """Territories and each service's reference data (idempotent)."""
+    from app.core import spaces, transaction
 
-    load_territories()
-    load_reference()
-    click.echo(
-        "Données de référence chargées : territoires, convention, startups, centres de coût."
-    )
+    with transaction.unit_of_work():
+        spaces.load_reference_data()
+    click.echo("Données de référence chargées : territoires et référentiels de chaque service.")
 
 
 @seed.command("demo")
@@ -26,15 +23,11 @@ def seed_reference():
 def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
     from app.accounts.seed import load_demo
-    from app.carnet.seed import load_demo_notebooks
-    from app.core import transaction
-    from app.finance.demo import load_demo_finance
+    from app.core import spaces, transaction
 
     logins = load_demo()
     with transaction.unit_of_work():
-        load_demo_notebooks()
-    with transaction.unit_of_work():
-        load_demo_finance()
+        logins += spaces.load_demo_data()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

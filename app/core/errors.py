@@ -1,6 +1,6 @@
 """Error pages in French and in the DSFR; JSON for the API."""
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -15,8 +15,10 @@ MESSAGES = {
     401: ("Connexion requise", "Vous devez vous connecter pour accéder à cette page."),
     403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour accéder à cette page."),
     404: ("Page non trouvée", "La page que vous cherchez est introuvable ou n'existe plus."),
+    409: ("Conflit", "La demande contredit l'état actuel des données."),
     405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    422: ("Données invalides", "Corrigez les données envoyées puis recommencez."),
     429: (
         "Trop de tentatives",
         "Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.",
@@ -38,7 +40,9 @@ def _render(code: int, title: str | None = None, message: str | None = None):
         # The request names a host we do not serve: no page (its links would need that host).
         return f"{title}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.path.startswith("/api/"):
-        return jsonify(error=title, detail=message, status=code), code
+        from app.core.api import problem
+
+        return problem(code, title, message)
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
@@ -59,6 +63,10 @@ def register(app):
     def http_error(error):
         if error.code in MESSAGES:
             return _render(error.code)
+        if request.path.startswith("/api/") and error.code and error.code >= 400:
+            from app.core.api import problem
+
+            return problem(error.code, error.name, error.description or error.name)
         return error
 
     @app.errorhandler(SQLAlchemyError)

@@ -72,6 +72,14 @@ def deliver(mail: OutgoingMail) -> bool:
     return True
 
 
+def forget(address: str) -> int:
+    """Delete every mail, sent or queued, to `address` (erasure of a person); how many."""
+    rows = db.session.scalars(select(OutgoingMail).where(OutgoingMail.to == address)).all()
+    for row in rows:
+        db.session.delete(row)
+    return len(rows)
+
+
 def retry(ids: list[int] | None = None) -> tuple[int, int]:
     """Send every queued mail (or those of `ids`); commit; return (sent, still queued)."""
     stmt = select(OutgoingMail).where(

@@ -9,6 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
+# In `__table_args__` of every table whose ids people see or the audit log points to: SQLite then
+# never hands out again the id of a deleted row (PostgreSQL sequences never do). Without it, the
+# next notebook created after an erasure would get the erased one's id, and its history. A
+# migration that rebuilds such a table on SQLite (Alembic batch mode) passes
+# `table_kwargs={"sqlite_autoincrement": True}`; tests/core/test_migrations.py checks it.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -39,7 +46,10 @@ class AuditEntry(db.Model):
     """Who did what to which record, and when. Read by the people the records are about."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_entry_object", "object_type", "object_id", "at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -62,7 +72,7 @@ class OutgoingMail(db.Model):
     """A mail queued in a request's transaction, sent after its commit (retried if that failed)."""
 
     __tablename__ = "outgoing_mail"
-    __table_args__ = (Index("ix_outgoing_mail_sent_at_id", "sent_at", "id"),)
+    __table_args__ = (Index("ix_outgoing_mail_sent_at_id", "sent_at", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

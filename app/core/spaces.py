@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint
 
 # The one line to touch when a service is added.
-SERVICE_PACKAGES = ("app.carnet", "app.finance")
+SERVICE_PACKAGES = ("app.carnet", "app.finance", "app.dora")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,11 @@ class Space:
     # Endpoints open without a session (open data, token-guarded API): the access tests read
     # this list instead of a hand-kept one.
     public_endpoints: tuple[str, ...] = ()
+    # Its command groups (flask <group> …), and what `flask seed reference` / `flask seed demo`
+    # load for it: the core calls them, it never names a service.
+    commands: tuple = ()
+    seed_reference: Callable | None = None
+    seed_demo: Callable | None = None
     blueprints: tuple[Blueprint, ...] = field(init=False, default=())
 
     def __post_init__(self):
@@ -85,6 +90,28 @@ def load() -> list[Space]:
 
 def all_spaces() -> list[Space]:
     return sorted(_registry.values(), key=lambda s: (s.order, s.label))
+
+
+def load_reference_data() -> None:
+    """Territories, then each service's reference data (idempotent); the caller commits."""
+    from app.tenancy.seed import load_territories
+
+    load_territories()
+    for space in all_spaces():
+        if space.seed_reference:
+            space.seed_reference()
+
+
+def load_demo_data() -> list[dict]:
+    """Each service's demo data (idempotent); the caller commits. Returns the demo logins the
+    services add (a service's `seed_demo` may return a list of them)."""
+    logins: list[dict] = []
+    for space in all_spaces():
+        if space.seed_demo:
+            added = space.seed_demo()
+            if isinstance(added, list):
+                logins.extend(added)
+    return logins
 
 
 def territorial_spaces() -> list[Space]:

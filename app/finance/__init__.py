@@ -25,6 +25,9 @@ def _date_fr(day):
 
 
 from app.finance import views  # noqa: E402,F401
+from app.finance.cli import finance_cli  # noqa: E402
+from app.finance.demo import load_demo_finance  # noqa: E402
+from app.finance.seed import load_reference  # noqa: E402
 
 spaces.register(
     spaces.Space(
@@ -37,6 +40,9 @@ spaces.register(
         summary=lambda user, territory: views.space_cards(user),
         description="Délégation de gestion, engagements et comités d'investissement.",
         order=90,
+        commands=(finance_cli,),
+        seed_reference=load_reference,
+        seed_demo=load_demo_finance,
     )
 )
 

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.core.models import NEVER_REUSED, TimestampMixin, UTCDateTime, utcnow
 from app.core.scoping import TerritoryScoped
 from app.extensions import db
 
 
 class Territory(db.Model):
     __tablename__ = "territory"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
@@ -65,7 +66,7 @@ class Structure(TerritoryScoped, TimestampMixin, db.Model):
     """An organisation of a territory: department council, France Travail agency, association…"""
 
     __tablename__ = "structure"
-    __table_args__ = (Index("ix_structure_territory_id_name", "territory_id", "name"),)
+    __table_args__ = (Index("ix_structure_territory_id_name", "territory_id", "name"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

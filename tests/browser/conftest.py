@@ -147,3 +147,22 @@ def check_accessibility_basics(page):
     assert duplicate_ids == []
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"
+
+
+def mail_to(live_server, email: str, timeout: float = 10.0) -> dict:
+    """The last mail to `email` in the live server's outbox, waiting for it: login links leave
+    once the response has been sent, so the page can show before the mail is written."""
+    import json
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(live_server.config["MAIL_OUTBOX_PATH"], encoding="utf-8") as f:
+                messages = [m for m in map(json.loads, f) if m["to"] == email]
+        except FileNotFoundError:
+            messages = []
+        if messages or time.monotonic() > deadline:
+            assert messages, f"no mail to {email}"
+            return messages[-1]
+        time.sleep(0.1)

@@ -1,12 +1,11 @@
 """Login (password, magic link), territory switch and logout, on a phone and on a desktop."""
 
-import json
 import re
 
 import pytest
 
 from app.accounts.roles import Role
-from tests.browser.conftest import check_accessibility_basics, open_menu
+from tests.browser.conftest import check_accessibility_basics, mail_to, open_menu
 from tests.factories import PASSWORD, UserFactory, member
 
 pytestmark = pytest.mark.browser
@@ -60,9 +59,7 @@ def test_magic_link_login(page, live_server):
     page.get_by_role("button", name="Recevoir un lien de connexion").click()
     assert page.get_by_role("heading", name="Vérifiez votre messagerie").is_visible()
 
-    with open(live_server.config["MAIL_OUTBOX_PATH"], encoding="utf-8") as f:
-        message = json.loads(f.readlines()[-1])
-    assert message["to"] == user.email
+    message = mail_to(live_server, user.email)
     link = re.search(r"https?://\S+", message["body"]).group(0)
     page.goto(link)
     check_accessibility_basics(page)

@@ -1,22 +1,19 @@
 """The Carnet de bord walk of the issue, on phones: create → consent by magic link → join → barrier
 → the person sees the barrier and who opened their notebook."""
 
-import json
 import re
 
 import pytest
 
 from app.accounts.roles import Role
-from tests.browser.conftest import check_accessibility_basics, login_with_password
+from tests.browser.conftest import check_accessibility_basics, login_with_password, mail_to
 from tests.factories import PASSWORD, member
 
 pytestmark = pytest.mark.browser
 
 
 def last_link_to(live_server, email):
-    with open(live_server.config["MAIL_OUTBOX_PATH"], encoding="utf-8") as f:
-        messages = [json.loads(line) for line in f if json.loads(line)["to"] == email]
-    return re.search(r"https?://\S+", messages[-1]["body"]).group(0)
+    return re.search(r"https?://\S+", mail_to(live_server, email)["body"]).group(0)
 
 
 def test_notebook_shared_with_consent_on_phones(people, live_server):

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from app.accounts.models import hash_token
 from app.accounts.roles import Role
-from app.carnet.api import FIELD_NAMES
 from app.carnet.models import (
     ApiToken,
     BarrierTheme,
@@ -18,6 +17,8 @@ from app.carnet.models import (
     TimelineEvent,
     Visibility,
 )
+from app.carnet.schemas import BeneficiaryInput
+from app.carnet.sync import CONFLICT
 from app.core.models import AuditEntry, utcnow
 from app.extensions import db
 from tests.carnet.api_factories import bearer, issue_token
@@ -119,8 +120,9 @@ def test_minimal_create_takes_the_defaults_and_accepts_a_nir_without_its_key(cli
 
 
 def test_update_by_nir_changes_only_the_fields_sent(client, token):
-    _, secret = token
+    row, secret = token
     existing = NotebookFactory(
+        beneficiary__created_by_token_id=row.id,
         beneficiary__first_name="Camile",
         beneficiary__last_name="Martin",
         beneficiary__birth_date=date(1985, 7, 14),
@@ -156,9 +158,12 @@ def test_update_by_nir_changes_only_the_fields_sent(client, token):
 
 
 def test_update_by_france_travail_id_then_by_identity_ignoring_case(client, token):
-    _, secret = token
-    by_id = NotebookFactory(beneficiary__france_travail_id="FT0001")
+    row, secret = token
+    by_id = NotebookFactory(
+        beneficiary__france_travail_id="FT0001", beneficiary__created_by_token_id=row.id
+    )
     by_identity = NotebookFactory(
+        beneficiary__created_by_token_id=row.id,
         beneficiary__first_name="Jean-Marc",
         beneficiary__last_name="Petit",
         beneficiary__birth_date=date(1970, 3, 3),
@@ -205,18 +210,100 @@ def test_an_identity_match_with_another_nir_is_a_conflict_and_nothing_is_overwri
     )
     response = post(client, secret, PAYLOAD)
     assert response.status_code == 409
-    assert "autre NIR" in response.json["detail"]
+    assert response.json["detail"] == CONFLICT
     [person] = beneficiaries()
     assert (person.nir, person.commune) == ("2850775123456", "Bobigny")
 
 
 def test_an_archived_notebook_receiving_new_data_is_reactivated(client, token):
-    _, secret = token
-    archived = NotebookFactory(beneficiary__nir=VALID_NIR, archived_at=utcnow())
+    row, secret = token
+    archived = NotebookFactory(
+        beneficiary__nir=VALID_NIR, beneficiary__created_by_token_id=row.id, archived_at=utcnow()
+    )
     response = post(client, secret, PAYLOAD)
     assert (response.status_code, response.json["notebook_id"]) == (200, archived.id)
     db.session.expire_all()
     assert db.session.get(Notebook, archived.id).archived_at is None
+
+
+# What a token may change (issue #6.8)
+
+
+def test_a_token_cannot_overwrite_a_person_it_did_not_create(client, token):
+    _, secret = token
+    NotebookFactory(
+        beneficiary__first_name="Camille",
+        beneficiary__last_name="Martin",
+        beneficiary__birth_date=date(1985, 7, 14),
+        beneficiary__email="camille@exemple.fr",
+        beneficiary__mobile="0611111111",
+    )
+    attack = {
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "birth_date": "1985-07-14",
+        "email": "pirate@exemple.fr",
+        "mobile": "0699999999",
+        "situation": "other",
+    }
+    response = post(client, secret, attack)
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert response.json == {
+        "type": "urn:spie:probleme:conflit",
+        "title": "Conflit",
+        "status": 409,
+        "detail": CONFLICT,
+    }
+    [person] = beneficiaries()
+    assert (person.email, person.mobile) == ("camille@exemple.fr", "0611111111")
+    assert db.session.scalar(select(func.count(TimelineEvent.id))) == 0
+
+
+def test_conflict_answers_say_the_same_whatever_matched(client, token):
+    """No answer tells a token that a NIR, an identifier or a name belongs to someone."""
+    _, secret = token
+    NotebookFactory(beneficiary__nir=VALID_NIR, beneficiary__first_name="Jeanne")
+    NotebookFactory(beneficiary__france_travail_id="FT777")
+    twin = {"beneficiary__first_name": "Paul", "beneficiary__last_name": "Durand"}
+    NotebookFactory(beneficiary__birth_date=date(1970, 1, 1), **twin)
+    answers = [
+        post(client, secret, {**PAYLOAD, "first_name": "Autre"}),  # someone else's NIR
+        post(
+            client,
+            secret,
+            {
+                "first_name": "X",
+                "last_name": "Y",
+                "birth_date": "1990-01-01",
+                "france_travail_id": "FT777",
+            },
+        ),
+        post(
+            client,
+            secret,
+            {"first_name": "Paul", "last_name": "Durand", "birth_date": "1970-01-01"},
+        ),
+    ]
+    assert [a.status_code for a in answers] == [409, 409, 409]
+    assert all(a.json == answers[0].json for a in answers)
+    assert "NIR" not in answers[0].json["detail"]
+    assert len(beneficiaries()) == 3
+
+
+def test_a_structure_token_updates_a_person_who_shares_with_its_structure(client):
+    structure = StructureFactory(name="CCAS de Bobigny")
+    _, secret = issue_token(name="SI du CCAS", structure=structure)
+    notebook = NotebookFactory(beneficiary__nir=VALID_NIR, beneficiary__commune="Bobigny")
+    add_member(notebook, member(Role.PROFESSIONAL), structure=structure)  # consented member
+    response = post(client, secret, {**PAYLOAD, "commune": "Pantin"})
+    assert response.status_code == 200, response.json
+    assert beneficiaries()[0].commune == "Pantin"
+    other = StructureFactory(name="Autre structure")
+    _, other_secret = issue_token(name="SI autre", structure=other)
+    refused = post(client, other_secret, {**PAYLOAD, "commune": "Aubervilliers"})
+    assert refused.status_code == 409
+    assert beneficiaries()[0].commune == "Pantin"
 
 
 # Validation
@@ -231,7 +318,7 @@ def test_a_wrong_nir_key_is_refused_with_a_french_message(client, token):
     _, secret = token
     response = post(client, secret, {**PAYLOAD, "nir": "185077512345699"})
     assert response.status_code == 422
-    assert response.json["error"] == "Données invalides"
+    assert response.json["title"] == "Données invalides"
     assert response.json["fields"] == {
         "nir": ["La clé du NIR (2 derniers chiffres) ne correspond pas au numéro."]
     }
@@ -307,7 +394,7 @@ def test_a_request_without_token_is_a_401_in_json(client):
     for response in (client.post(URL, json=PAYLOAD), client.get("/api/v1/carnet/notebooks/1")):
         assert response.status_code == 401
         assert response.json["status"] == 401
-        assert response.json["error"] == "Jeton d'accès manquant"
+        assert response.json["title"] == "Jeton d'accès manquant"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert_nothing_stored()
 
@@ -323,7 +410,7 @@ def test_a_revoked_token_is_a_401(client):
     _, secret = issue_token(revoked=True)
     response = post(client, secret, PAYLOAD)
     assert response.status_code == 401
-    assert response.json["error"] == "Jeton d'accès révoqué"
+    assert response.json["title"] == "Jeton d'accès révoqué"
     assert_nothing_stored()
 
 
@@ -469,8 +556,8 @@ def test_the_openapi_document_is_public_and_describes_the_api(client):
     }
     schemas = doc["components"]["schemas"]
     # The documented body is exactly what the API accepts.
-    assert set(schemas["BeneficiaryInput"]["properties"]) == FIELD_NAMES
-    assert {"Notebook", "Barrier", "NotebookMember", "Error", "ValidationError"} <= set(schemas)
+    assert set(schemas["BeneficiaryInput"]["properties"]) == set(BeneficiaryInput.model_fields)
+    assert {"Notebook", "Barrier", "NotebookMember", "Problem", "ValidationProblem"} <= set(schemas)
 
 
 # Token management
@@ -528,5 +615,5 @@ def test_a_concurrent_api_creation_of_the_same_person_is_a_conflict(client, toke
     monkeypatch.setattr(sync, "find_beneficiary", lambda **kwargs: None)
     response = post(client, secret, {**PAYLOAD, "nir": "185077512345608"})
     assert response.status_code == 409
-    assert "NIR" in response.json["detail"]
+    assert response.json["detail"] == CONFLICT
     assert len(beneficiaries()) == 1

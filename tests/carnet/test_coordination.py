@@ -514,21 +514,17 @@ def test_coordinators_issue_and_revoke_api_tokens(client, login_as):
     from app.accounts.models import hash_token
     from app.carnet.models import ApiToken
 
-    structure = StructureFactory(name="France Travail — Bobigny")
     login_as(member(Role.COORDINATOR))
     refused = client.post("/seine-saint-denis/carnet/coordination/jetons", data={"name": ""})
     assert refused.status_code == 422 and "Ce champ est obligatoire." in refused.text
     created = client.post(
-        "/seine-saint-denis/carnet/coordination/jetons",
-        data={"name": "SI France Travail", "structure_id": str(structure.id)},
+        "/seine-saint-denis/carnet/coordination/jetons", data={"name": "SI France Travail"}
     )
     assert created.status_code == 201
     secret = created.text.split('<code class="portal-secret">', 1)[1].split("</code>", 1)[0]
     row = db.session.scalar(select(ApiToken))
     assert row.token_hash == hash_token(secret) and secret not in row.token_hash
-    assert (
-        row.structure_id == structure.id and row.territory_id == territory("seine-saint-denis").id
-    )
+    assert row.structure_id is None and row.territory_id == territory("seine-saint-denis").id
     assert secret not in client.get("/seine-saint-denis/carnet/coordination/jetons").text
 
     api = client.get(
@@ -540,6 +536,82 @@ def test_coordinators_issue_and_revoke_api_tokens(client, login_as):
         "/api/v1/carnet/notebooks/999999", headers={"Authorization": f"Bearer {secret}"}
     )
     assert api.status_code == 401
+
+
+def test_a_coordinator_cannot_reach_content_through_a_token_they_issue(client, login_as):
+    """Issue #6.6: a coordinator created a token bound to a structure the person shares with
+    and read the notebook's barriers through the API."""
+    from app.carnet.models import ApiToken
+
+    structure = StructureFactory(name="CCAS de Bobigny")
+    notebook = NotebookFactory()
+    add_member(notebook, professional_of(structure), structure=structure)  # consented
+    add_barrier(notebook, situation="Dettes de loyer")
+    login_as(member(Role.COORDINATOR))
+    created = client.post(
+        "/seine-saint-denis/carnet/coordination/jetons",
+        data={"name": "Jeton pirate", "structure_id": str(structure.id)},
+    )
+    assert created.status_code == 201
+    secret = created.text.split('<code class="portal-secret">', 1)[1].split("</code>", 1)[0]
+    assert db.session.scalar(select(ApiToken)).structure_id is None
+    read = client.get(
+        f"/api/v1/carnet/notebooks/{notebook.id}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert read.json["content_shared"] is False and read.json["barriers"] is None
+    assert "Dettes" not in read.text
+    # The structure administrators' page and tokens are not the coordinator's.
+    page = client.get(f"/seine-saint-denis/carnet/structure/{structure.id}/jetons")
+    assert page.status_code == 403
+
+
+def test_a_structure_administrator_issues_the_structures_tokens_and_sees_only_them(
+    client, login_as
+):
+    from app.accounts.services import grant
+    from app.carnet.models import ApiToken
+
+    structure = StructureFactory(name="CCAS de Bobigny")
+    other = StructureFactory(name="Mission locale")
+    admin = UserFactory(roles=[])
+    grant(admin, territory("seine-saint-denis"), Role.STRUCTURE_ADMIN, structure)
+    db.session.commit()
+    from tests.carnet.api_factories import issue_token
+
+    foreign, _ = issue_token(name="SI mission locale", structure=other)
+    coordination, _ = issue_token(name="SI département")
+    notebook = NotebookFactory()
+    add_member(notebook, professional_of(structure), structure=structure)
+    add_barrier(notebook, situation="Dettes de loyer")
+
+    login_as(admin)
+    home = client.get("/seine-saint-denis/carnet/", follow_redirects=True)
+    assert home.status_code == 200 and "CCAS de Bobigny" in home.text
+    base = f"/seine-saint-denis/carnet/structure/{structure.id}/jetons"
+    created = client.post(base, data={"name": "SI du CCAS"})
+    assert created.status_code == 201
+    secret = created.text.split('<code class="portal-secret">', 1)[1].split("</code>", 1)[0]
+    row = db.session.scalar(select(ApiToken).where(ApiToken.name == "SI du CCAS"))
+    assert row.structure_id == structure.id and row.created_by_id == admin.id
+    listing = client.get(base).text
+    assert "SI du CCAS" in listing
+    assert "SI mission locale" not in listing and "SI département" not in listing
+    read = client.get(
+        f"/api/v1/carnet/notebooks/{notebook.id}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert read.json["barriers"][0]["situation"] == "Dettes de loyer"
+    # Another structure's tokens and page are not theirs.
+    assert client.get(f"/seine-saint-denis/carnet/structure/{other.id}/jetons").status_code == 404
+    revoke_other = (
+        f"/seine-saint-denis/carnet/structure/{structure.id}/jetons/{foreign.id}/revoquer"
+    )
+    assert client.post(revoke_other).status_code == 404
+    assert client.get("/seine-saint-denis/carnet/coordination/jetons").status_code == 403
+    revoke = client.post(f"{base}/{row.id}/revoquer")
+    assert revoke.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ApiToken, row.id).revoked_at is not None
+    assert db.session.get(ApiToken, coordination.id).revoked_at is None
 
 
 def test_professionals_cannot_issue_tokens(client, login_as):

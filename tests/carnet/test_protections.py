@@ -204,8 +204,11 @@ def test_a_refused_input_answers_with_the_form_only(client, login_as):
 
 
 def test_imports_and_api_creations_are_in_the_persons_access_log(client, login_as):
+    from tests.carnet.api_factories import issue_token
+
     coordinator = member(Role.COORDINATOR)
     ssd = territory("seine-saint-denis")
+    token, _ = issue_token(name="SI du département")
     with bound_to(ssd.id):
         imports.import_beneficiaries(
             coordinator,
@@ -214,7 +217,7 @@ def test_imports_and_api_creations_are_in_the_persons_access_log(client, login_a
         sync.upsert_beneficiary(
             {"first_name": "Marc", "last_name": "Synchro", "birth_date": date(1985, 5, 6)},
             present={"first_name", "last_name", "birth_date"},
-            source="SI du département",
+            token=token,
         )
     db.session.commit()
     for last_name, origin in (

@@ -11,7 +11,7 @@ from app.carnet.models import ApiToken, Appointment, Consent, ConsentStatus, Not
 from app.core.models import AuditEntry, utcnow
 from app.extensions import db
 from tests.carnet.factories import NotebookFactory, add_barrier, add_member
-from tests.factories import UserFactory, member, territory
+from tests.factories import StructureFactory, UserFactory, member, territory
 
 SSD = "/seine-saint-denis/carnet"
 
@@ -208,11 +208,18 @@ def foreign_ids():
     db.session.add(appointment)
     db.session.commit()
     notebook.beneficiary.deletion_requested_at = utcnow()
-    token = ApiToken(territory_id=notebook.territory_id, name="SI 44", token_hash="0" * 64)
+    structure = StructureFactory(territory_id=notebook.territory_id)
+    token = ApiToken(
+        territory_id=notebook.territory_id,
+        name="SI 44",
+        token_hash="0" * 64,
+        structure_id=structure.id,
+    )
     db.session.add(token)
     db.session.commit()
     return {
         "token_id": token.id,
+        "structure_id": structure.id,
         "beneficiary_id": notebook.beneficiary_id,
         "appointment_id": appointment.id,
         "notebook_id": notebook.id,
@@ -232,6 +239,7 @@ def test_every_carnet_route_with_an_id_is_a_404_for_another_territorys_record(
             (Role.PROFESSIONAL, "seine-saint-denis"),
             (Role.COORDINATOR, "seine-saint-denis"),
             (Role.BENEFICIARY, "seine-saint-denis"),
+            (Role.STRUCTURE_ADMIN, "seine-saint-denis"),
         ]
     )
     login_as(user)

@@ -99,7 +99,7 @@ def test_demo_people_have_a_shared_notebook_to_click_through(app, client):
     runner.invoke(args=["seed", "demo"])
     from app.carnet.models import Notebook
 
-    assert count(Notebook) == 3  # one per territory running the Carnet, idempotent
+    assert count(Notebook) == 3 * 32  # Julien, Amina and 30 more per Carnet territory
     from app.accounts.seed import DEMO_PASSWORD, DOMAIN
 
     client.post("/connexion", data={"email": f"beneficiary.93@{DOMAIN}", "password": DEMO_PASSWORD})
@@ -111,3 +111,86 @@ def test_demo_people_have_a_shared_notebook_to_click_through(app, client):
     )
     listing = client.get("/seine-saint-denis/carnet/carnets")
     assert "MOREAU Julien" in listing.text
+
+
+def _snapshot():
+    from app.carnet.models import Barrier, Beneficiary, Consent, NotebookMember, TimelineEvent
+
+    people = sorted(
+        (b.territory_id, b.first_name, b.last_name, b.birth_date.isoformat())
+        for b in db.session.scalars(select(Beneficiary).execution_options(all_territories=True))
+    )
+    consents = sorted(
+        (c.notebook.beneficiary.last_name, c.user_id or 0, c.structure_id or 0, c.status.value)
+        for c in db.session.scalars(select(Consent).execution_options(all_territories=True))
+    )
+    counts = {
+        model.__name__: db.session.scalar(
+            select(func.count()).select_from(model).execution_options(all_territories=True)
+        )
+        for model in (Barrier, NotebookMember, TimelineEvent)
+    }
+    return people, consents, counts
+
+
+def test_demo_territories_are_lived_in_deterministic_and_idempotent(app, client):
+    from app.accounts.models import User
+    from app.carnet.models import (
+        Barrier,
+        Beneficiary,
+        Consent,
+        ConsentStatus,
+        Notebook,
+        NotebookMember,
+        Visibility,
+    )
+    from app.core.models import utcnow
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "demo", "--json"])
+    assert first.exit_code == 0, first.output
+    before = _snapshot()
+    second = runner.invoke(args=["seed", "demo", "--json"])
+    assert second.exit_code == 0, second.output
+    db.session.expire_all()
+    assert _snapshot() == before  # the second run changes nothing
+    assert json.loads(second.output) == json.loads(first.output)
+
+    ssd = db.session.scalar(select(Territory).where(Territory.slug == "seine-saint-denis"))
+    every = dict(execution_options={"all_territories": True})
+    notebooks = db.session.scalars(
+        select(Notebook).where(Notebook.territory_id == ssd.id), **every
+    ).all()
+    assert 30 <= len(notebooks) <= 35
+    consents = db.session.scalars(
+        select(Consent).where(Consent.territory_id == ssd.id), **every
+    ).all()
+    now = utcnow()
+    assert any(c.status == ConsentStatus.REQUESTED for c in consents)
+    assert any(c.is_valid(now) for c in consents)
+    assert any(c.is_expired for c in consents)
+    assert any(c.status == ConsentStatus.REVOKED for c in consents)
+    assert any(c.user_id is None and c.structure_id and c.is_valid(now) for c in consents)
+    assert any(
+        b.visibility == Visibility.SUMMARY
+        for b in db.session.scalars(select(Barrier).where(Barrier.territory_id == ssd.id), **every)
+    )
+    members = db.session.scalars(
+        select(NotebookMember).where(NotebookMember.territory_id == ssd.id), **every
+    ).all()
+    assert len({m.user_id for m in members}) >= 4 and len({m.structure_id for m in members}) == 2
+    demo_pro = db.session.scalar(
+        select(User).where(User.email == "professional.93@demo.spie.beta.gouv.fr")
+    )
+    supported = {m.notebook_id for m in members if m.user_id == demo_pro.id}
+    assert 0 < len(supported) < len(notebooks)  # notebooks the demo professional does not support
+    # A second demo person logs in and finds the demo professional's request to answer.
+    logins = {x["email"]: x for x in json.loads(second.output)}
+    amina = logins["beneficiary-2.93@demo.spie.beta.gouv.fr"]
+    assert amina["role"] == "beneficiary"
+    client.post("/connexion", data={"email": amina["email"], "password": amina["password"]})
+    page = client.get("/seine-saint-denis/carnet/mon-carnet", follow_redirects=True)
+    assert page.status_code == 200 and "Karim Benali" in page.text
+    assert db.session.scalar(
+        select(func.count(Beneficiary.id)).where(Beneficiary.territory_id == ssd.id), **every
+    ) == len(notebooks)

@@ -1,0 +1,57 @@
+"""DORA: the offer of insertion services of a territory — providers, their service sheets kept
+fresh, the bulk import, the public sheet pages and the open-data API."""
+
+from flask import Blueprint
+
+from app.accounts.roles import Role
+from app.core import access, spaces
+from app.tenancy import territorial_blueprint
+
+bp = territorial_blueprint("dora", __name__, service="dora", template_folder="templates")
+access.blueprint_baseline(
+    bp, access.roles(Role.PROFESSIONAL, Role.STRUCTURE_ADMIN, Role.COORDINATOR)
+)
+
+api_bp = Blueprint("dora_api", __name__, url_prefix="/api/v1")
+
+
+@bp.context_processor
+def _referentials():
+
+    return {"enums": models}
+
+
+from app.dora import api, models, views, views_coordination, views_public  # noqa: E402,F401
+from app.dora.cli import dora_cli  # noqa: E402
+from app.dora.seed import load_communes, load_demo_offer  # noqa: E402
+
+
+def _cards(user, territory):
+    from app.dora.queries import space_cards
+
+    return space_cards(user, territory)
+
+
+spaces.register(
+    spaces.Space(
+        key="dora",
+        label="DORA",
+        blueprint=bp,
+        entry_endpoint="dora.home",
+        roles=frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN, Role.COORDINATOR}),
+        default_territories=("loire-atlantique", "ardennes", "la-reunion"),
+        extra_blueprints=(api_bp,),
+        summary=_cards,
+        description="L'offre d'insertion du territoire : structures et fiches services à jour.",
+        order=20,
+        public_endpoints=(
+            "dora.public_service",
+            "dora.refresh_link",
+            "dora_api.structures",
+            "dora_api.services",
+        ),
+        commands=(dora_cli,),
+        seed_reference=load_communes,
+        seed_demo=load_demo_offer,
+    )
+)

@@ -1,0 +1,428 @@
+"""DORA: the offer of a territory — providers (a DORA profile of a shared `Structure`), their
+members, their service sheets ("fiches solutions"), suggestions from caseworkers, bulk imports,
+and the communes the eligibility zones and addresses refer to.
+
+The vocabularies (thematiques, types, fees, publics, reception and mobilisation modes, networks)
+are the enums of the data·inclusion schema v1 (`data-inclusion-schema` on PyPI), with their own
+French labels: they are never retyped here.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime, timedelta
+
+from data_inclusion.schema import v1 as di
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import UTCDateTime, utcnow
+from app.core.scoping import TerritoryScoped
+from app.extensions import db
+
+# The referentials, from the data·inclusion schema v1 (value, .label, .description).
+Thematique = di.Thematique
+Categorie = di.Categorie
+TypeService = di.TypeService
+Frais = di.Frais
+Public = di.Public
+ModeAccueil = di.ModeAccueil
+ModeMobilisation = di.ModeMobilisation
+PersonneMobilisatrice = di.PersonneMobilisatrice
+ReseauPorteur = di.ReseauPorteur
+
+# The experiment's themes (the seed: mobility, childcare, housing; health in the next phase).
+EXPERIMENT_THEMES = (
+    Categorie.MOBILITE,
+    Categorie.FAMILLE,
+    Categorie.LOGEMENT_HEBERGEMENT,
+)
+# A sheet on the experiment's themes is "à actualiser" 15 days after its last confirmation.
+EXPERIMENT_FREQUENCY_DAYS = 15
+DEFAULT_FREQUENCY_DAYS = 30
+
+
+def category_of(thematique: str) -> str:
+    """'mobilite--preparer-un-permis' → 'mobilite'."""
+    return thematique.split("--", 1)[0]
+
+
+def thematiques_of(category: str) -> list[Thematique]:
+    return [t for t in Thematique if category_of(t.value) == category]
+
+
+def labelled_enum(enum_cls):
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=30,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class LabelledEnum(enum.StrEnum):
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.value]  # type: ignore[attr-defined]
+
+    @classmethod
+    def choices(cls):
+        return [(m.value, m.label) for m in cls]
+
+
+class Moderation(LabelledEnum):
+    TO_MODERATE = "to_moderate"
+    VALIDATED = "validated"
+
+
+Moderation.LABELS = {"to_moderate": "À modérer", "validated": "Validée"}
+
+
+class ServiceStatus(LabelledEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+ServiceStatus.LABELS = {"draft": "Brouillon", "published": "Publiée", "archived": "Archivée"}
+
+
+class MemberStatus(LabelledEnum):
+    INVITED = "invited"  # an administrator invited them; they have not accepted yet
+    REQUESTED = "requested"  # they asked to join; an administrator (or a coordinator) decides
+    ACTIVE = "active"
+
+
+MemberStatus.LABELS = {
+    "invited": "Invitation envoyée",
+    "requested": "Demande en attente",
+    "active": "Membre",
+}
+
+
+class SuggestionStatus(LabelledEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+SuggestionStatus.LABELS = {
+    "pending": "En attente",
+    "accepted": "Prise en compte",
+    "rejected": "Écartée",
+}
+
+
+class JobStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JobStatus.LABELS = {
+    "queued": "En attente",
+    "running": "En cours",
+    "done": "Terminé",
+    "failed": "Échec",
+}
+
+
+def public_id() -> str:
+    """A random identifier for URLs: ids that cannot be walked."""
+    return secrets.token_urlsafe(9)
+
+
+class Commune(db.Model):
+    """A commune of a DORA territory (reference data, loaded by `flask seed reference`)."""
+
+    __tablename__ = "dora_commune"
+    __table_args__ = (Index("ix_dora_commune_department_name", "department", "name"),)
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)  # INSEE code
+    name: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str] = mapped_column(String(3))
+    postal_codes: Mapped[str] = mapped_column(String(120), default="")  # space separated
+    epci: Mapped[str | None] = mapped_column(String(9))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+    @property
+    def postal_code_list(self) -> list[str]:
+        return self.postal_codes.split()
+
+
+class Epci(db.Model):
+    """An intercommunality (EPCI, by its SIREN) of a DORA territory (reference data)."""
+
+    __tablename__ = "dora_epci"
+
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    departments: Mapped[str] = mapped_column(String(20), default="")
+
+
+class Provider(TerritoryScoped, db.Model):
+    """The DORA profile of a structure of the territory's directory (one-to-one).
+
+    The organisation itself (name, SIRET, typology, contact, commune) is the shared `Structure`,
+    the same record Carnet de bord uses; what only DORA needs lives here.
+    """
+
+    __tablename__ = "dora_provider"
+    __table_args__ = (
+        UniqueConstraint("structure_id"),
+        Index("ix_dora_provider_territory_id_moderation", "territory_id", "moderation"),
+        Index("ix_dora_provider_territory_id_source", "territory_id", "source", "source_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    short_description: Mapped[str] = mapped_column(String(280), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    networks: Mapped[list] = mapped_column(JSON, default=list)  # ReseauPorteur values
+    address: Mapped[str | None] = mapped_column(String(250))
+    address_complement: Mapped[str | None] = mapped_column(String(250))
+    code_insee: Mapped[str | None] = mapped_column(String(5))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    website: Mapped[str | None] = mapped_column(String(500))
+    opening_hours: Mapped[str | None] = mapped_column(String(500))  # OSM opening_hours
+    accessibility_url: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(60), default="dora")
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    moderation: Mapped[Moderation] = mapped_column(
+        labelled_enum(Moderation), default=Moderation.TO_MODERATE
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    structure = relationship("Structure", lazy="joined", innerjoin=True)
+    services: Mapped[list[Service]] = relationship(
+        back_populates="provider", order_by="Service.name"
+    )
+
+    @property
+    def name(self) -> str:
+        return self.structure.name
+
+
+class ProviderMember(TerritoryScoped, db.Model):
+    """A person editing a provider in DORA: an administrator or a member.
+
+    DORA membership only: it never makes anyone a Carnet de bord professional of the structure.
+    """
+
+    __tablename__ = "dora_provider_member"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "user_id"),
+        Index("ix_dora_provider_member_territory_id_status", "territory_id", "status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("dora_provider.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[MemberStatus] = mapped_column(labelled_enum(MemberStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    provider: Mapped[Provider] = relationship()
+    user = relationship("User", foreign_keys=[user_id])
+
+
+class Service(TerritoryScoped, db.Model):
+    """A service sheet ("fiche solution"): a service a provider offers, in the data·inclusion
+    vocabulary, with its freshness (`last_confirmed_at`, `due_at`)."""
+
+    __tablename__ = "dora_service"
+    __table_args__ = (
+        Index("ix_dora_service_territory_id_status_due_at", "territory_id", "status", "due_at"),
+        Index("ix_dora_service_territory_id_provider_id", "territory_id", "provider_id"),
+        Index("ix_dora_service_territory_id_source", "territory_id", "source", "source_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("dora_provider.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(150))
+    summary: Mapped[str] = mapped_column(String(280), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str | None] = mapped_column(String(30))  # TypeService value
+    fees: Mapped[str | None] = mapped_column(String(20))  # Frais value
+    fees_details: Mapped[str] = mapped_column(Text, default="")
+    publics: Mapped[list] = mapped_column(JSON, default=list)  # Public values
+    publics_details: Mapped[str] = mapped_column(Text, default="")
+    access_conditions: Mapped[str] = mapped_column(Text, default="")
+    required_documents: Mapped[str] = mapped_column(Text, default="")
+    reception_modes: Mapped[list] = mapped_column(JSON, default=list)  # ModeAccueil values
+    address: Mapped[str | None] = mapped_column(String(250))
+    address_complement: Mapped[str | None] = mapped_column(String(250))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    commune: Mapped[str | None] = mapped_column(String(120))
+    code_insee: Mapped[str | None] = mapped_column(String(5))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    opening_hours: Mapped[str | None] = mapped_column(String(500))
+    # How to mobilise the service: ModeMobilisation values, for caseworkers and for people.
+    modes_for_professionals: Mapped[list] = mapped_column(JSON, default=list)
+    modes_for_people: Mapped[list] = mapped_column(JSON, default=list)
+    mobilisation_link: Mapped[str | None] = mapped_column(String(500))
+    mobilisation_details: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str | None] = mapped_column(String(150))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[ServiceStatus] = mapped_column(
+        labelled_enum(ServiceStatus), default=ServiceStatus.DRAFT
+    )
+    source: Mapped[str] = mapped_column(String(60), default="dora")
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    update_frequency_days: Mapped[int] = mapped_column(Integer, default=EXPERIMENT_FREQUENCY_DAYS)
+    # last_confirmed_at + update_frequency_days, kept by every write: lists sort and filter on it.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    provider: Mapped[Provider] = relationship(back_populates="services")
+    thematique_rows: Mapped[list[ServiceThematique]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ServiceThematique.thematique"
+    )
+    zone_rows: Mapped[list[ServiceZone]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ServiceZone.code"
+    )
+
+    @property
+    def thematiques(self) -> list[str]:
+        return [row.thematique for row in self.thematique_rows]
+
+    @thematiques.setter
+    def thematiques(self, values) -> None:
+        wanted = sorted(set(values or []))
+        kept = [row for row in self.thematique_rows if row.thematique in wanted]
+        have = {row.thematique for row in kept}
+        self.thematique_rows = kept + [
+            ServiceThematique(thematique=t) for t in wanted if t not in have
+        ]
+
+    @property
+    def zone(self) -> list[str]:
+        return [row.code for row in self.zone_rows]
+
+    @zone.setter
+    def zone(self, codes) -> None:
+        wanted = list(dict.fromkeys(codes or []))
+        kept = [row for row in self.zone_rows if row.code in wanted]
+        have = {row.code for row in kept}
+        self.zone_rows = kept + [ServiceZone(code=c) for c in wanted if c not in have]
+
+    def mark_confirmed(self, at: datetime) -> None:
+        self.last_confirmed_at = at
+        self.due_at = at + timedelta(days=self.update_frequency_days)
+
+    def is_due(self, now: datetime | None = None) -> bool:
+        """ "À actualiser": its update frequency has passed since it was last confirmed."""
+        return self.due_at is not None and self.due_at <= (now or utcnow())
+
+
+class ServiceThematique(db.Model):
+    """A thematique of a sheet (a table rather than a list: the search filters on it)."""
+
+    __tablename__ = "dora_service_thematique"
+    __table_args__ = (Index("ix_dora_service_thematique_thematique", "thematique", "service_id"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("dora_service.id", ondelete="CASCADE"), primary_key=True
+    )
+    thematique: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class ServiceZone(db.Model):
+    """A code of a sheet's eligibility zone: a commune (INSEE), an EPCI (SIREN), a department,
+    or 'france' — the schema's `zone_eligibilite`. The search matches a person's commune, its
+    EPCI, its department and 'france' against these rows."""
+
+    __tablename__ = "dora_service_zone"
+    __table_args__ = (Index("ix_dora_service_zone_code", "code", "service_id"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("dora_service.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+
+
+class Suggestion(TerritoryScoped, db.Model):
+    """A caseworker's report of an error, or proposed change, on a published sheet."""
+
+    __tablename__ = "dora_suggestion"
+    __table_args__ = (
+        Index("ix_dora_suggestion_territory_id_status", "territory_id", "status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("dora_service.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[SuggestionStatus] = mapped_column(
+        labelled_enum(SuggestionStatus), default=SuggestionStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    service: Mapped[Service] = relationship()
+    author = relationship("User", foreign_keys=[author_id])
+
+
+class ImportJob(TerritoryScoped, db.Model):
+    """A bulk import of structures and sheets, run in the background by `flask dora worker`."""
+
+    __tablename__ = "dora_import_job"
+    __table_args__ = (
+        Index("ix_dora_import_job_territory_id_created_at", "territory_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[JobStatus] = mapped_column(labelled_enum(JobStatus), default=JobStatus.QUEUED)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[list] = mapped_column(JSON, default=list)  # [{"line", "kind", "message"}]
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0
