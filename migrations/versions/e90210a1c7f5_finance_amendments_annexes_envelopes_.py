@@ -1,7 +1,7 @@
 """Finance: amendments, annexes, envelopes, ledger, committees
 
 Revision ID: e90210a1c7f5
-Revises: ddbc21b534c9
+Revises: b7e2d4c9a1f3
 Create Date: 2026-11-29 09:53:51.002791
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e90210a1c7f5'
-down_revision = 'ddbc21b534c9'
+down_revision = 'b7e2d4c9a1f3'
 branch_labels = None
 depends_on = None
 
