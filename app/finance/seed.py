@@ -13,13 +13,23 @@ from app.finance.models import Convention, CostCentre, Party, Startup
 CONVENTION = {
     "code": "DGEFP-DNUM-2021",
     "title": "Convention de délégation de gestion — Incubation des startups d'État DGEFP",
+    "starts_on": date(2021, 6, 1),
     "ends_on": date(2022, 12, 31),
+    "notice_months": 3,
     "chorus_programme": "363",
     "chorus_programme_label": "Compétitivité",
     "chorus_functional_domain": "0363-04-01",
     "chorus_financial_centre": "0363-DNUM-CSOC",
     "chorus_financial_centre_label": "UO Dnum Min Sociaux",
 }
+
+# Article 1; the délégant may reword it afterwards (set only when the convention is created).
+OBJECT = (
+    "Définir un cadre général de collaboration entre les parties en vue du développement de "
+    "services publics numériques selon la méthode des startups d'État et de territoires ; "
+    "organiser le changement de modèle des startups d'État DGEFP dont la gestion est déléguée à "
+    "la DNUM, qui intègre progressivement par avenant et annexe les projets concernés."
+)
 
 PARTIES = [
     (
@@ -97,10 +107,11 @@ COST_CENTRES = [
 ]
 
 
-def _upsert(model, key: dict, values: dict):
+def _upsert(model, key: dict, values: dict, initial: dict | None = None):
+    """Create or update by key; `initial` values are set only on creation (editable later)."""
     row = db.session.scalar(select(model).filter_by(**key))
     if row is None:
-        row = model(**key)
+        row = model(**key, **(initial or {}))
         db.session.add(row)
     for name, value in values.items():
         setattr(row, name, value)
@@ -108,9 +119,13 @@ def _upsert(model, key: dict, values: dict):
 
 
 def load_reference() -> None:
-    """Create or update the convention, its parties, start-ups and cost centres."""
+    """Create or update the convention, its parties, start-ups (with their original annex) and
+    cost centres."""
     values = dict(CONVENTION)
-    convention = _upsert(Convention, {"code": values.pop("code")}, values)
+    title = values.pop("title")
+    convention = _upsert(
+        Convention, {"code": values.pop("code")}, values, {"title": title, "object": OBJECT}
+    )
     db.session.flush()
     for code, name, role, address in PARTIES:
         _upsert(

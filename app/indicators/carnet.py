@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, select
 from app.carnet.models import Notebook, SurveyResponse
 from app.core.models import utcnow
 from app.extensions import db
+from app.indicators.registry import Indicator, provider
 
 ACTIVE_WINDOW = timedelta(days=30)
 
@@ -147,3 +148,13 @@ def carnet_indicators(now: datetime | None = None) -> dict:
     }
     result.update({i["key"]: i for i in indicators})
     return result
+
+
+@provider("carnet-de-bord")
+def committee_indicators(at: datetime) -> list[Indicator]:
+    """Carnet de bord's indicators for the investment committee: every territory running it
+    (no territory is bound in the national finance space)."""
+    return [
+        Indicator(i["key"], i["label"], i["value"], i["target"], i["unit"])
+        for i in carnet_indicators(at)["indicators"]
+    ]

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 from app.core.models import utcnow
 from app.dora.models import Moderation, Provider, Service, ServiceStatus
 from app.extensions import db
+from app.indicators.registry import Indicator, provider
 
 FRESH_WINDOW = timedelta(days=15)
 
@@ -89,3 +90,13 @@ def dora_indicators(now: datetime | None = None) -> dict:
     }
     result.update({i["key"]: i for i in indicators})
     return result
+
+
+@provider("dora")
+def committee_indicators(at: datetime) -> list[Indicator]:
+    """DORA's indicators for the investment committee: every territory running it (no territory
+    is bound in the national finance space)."""
+    return [
+        Indicator(i["key"], i["label"], i["value"], i["target"], i["unit"])
+        for i in dora_indicators(at)["indicators"]
+    ]

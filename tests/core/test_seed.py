@@ -87,10 +87,10 @@ def test_finance_home_shows_the_agreement(app, client, login_as):
     from tests.factories import member
 
     login_as(member(Role.FINANCE_DELEGANT, None))
-    page = client.get("/finance/")
+    page = client.get("/finance/convention")
     assert page.status_code == 200
     assert "0363-04-01" in page.text and "0363-DNUM-CSOC" in page.text
-    assert "300 000 €" in page.text and "400 000 €" in page.text
+    assert "300\u202f000,00\u00a0€" in page.text and "400\u202f000,00\u00a0€" in page.text
     assert "SGSIMCN075" in page.text
 
 

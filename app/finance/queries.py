@@ -1,0 +1,578 @@
+"""Every read of the finance space, each named after its rule. Balances are aggregate queries
+over the append-only ledger; lists select what they show, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, func, literal, select
+from sqlalchemy.orm import aliased, selectinload
+
+from app.extensions import db
+from app.finance.models import (
+    AllocationChange,
+    Annex,
+    Cancellation,
+    ChorusRetranscription,
+    Commitment,
+    Committee,
+    CommitteeReview,
+    Convention,
+    CostCentre,
+    Envelope,
+    LegalAct,
+    Payment,
+    Startup,
+    SubsidyReport,
+)
+from app.finance.rules import Deadline, deadlines_of
+
+ZERO = Decimal("0")
+
+
+def current_convention() -> Convention | None:
+    return db.session.scalar(
+        select(Convention)
+        .options(selectinload(Convention.amendments), selectinload(Convention.parties))
+        .order_by(Convention.id.desc())
+    )
+
+
+def cost_centres() -> list[CostCentre]:
+    return list(db.session.scalars(select(CostCentre).order_by(CostCentre.code)))
+
+
+def startups() -> list[Startup]:
+    return list(
+        db.session.scalars(
+            select(Startup).options(selectinload(Startup.cost_centre)).order_by(Startup.id)
+        )
+    )
+
+
+def startup_by_slug(slug: str) -> Startup | None:
+    return db.session.scalar(select(Startup).where(Startup.slug == slug))
+
+
+def annexes_of_convention() -> list[Annex]:
+    return list(
+        db.session.scalars(
+            select(Annex)
+            .options(selectinload(Annex.startup), selectinload(Annex.amendment))
+            .order_by(Annex.number)
+        )
+    )
+
+
+def _sum(column) -> func:
+    return func.coalesce(func.sum(column), 0)
+
+
+def commitment_remaining(commitment_id: int) -> Decimal:
+    """What a commitment still allows to pay or cancel: its amount, less its cancellations,
+    less its payments net of their own cancellations."""
+    amount = db.session.scalar(select(Commitment.amount).where(Commitment.id == commitment_id))
+    cancelled = db.session.scalar(
+        select(_sum(Cancellation.amount)).where(Cancellation.commitment_id == commitment_id)
+    )
+    paid = db.session.scalar(
+        select(_sum(Payment.amount)).where(Payment.commitment_id == commitment_id)
+    )
+    paid_back = db.session.scalar(
+        select(_sum(Cancellation.amount))
+        .join(Payment, Payment.id == Cancellation.payment_id)
+        .where(Payment.commitment_id == commitment_id)
+    )
+    return Decimal(amount) - Decimal(cancelled) - Decimal(paid) + Decimal(paid_back)
+
+
+def payment_cancelled(payment_id: int) -> Decimal:
+    return Decimal(
+        db.session.scalar(
+            select(_sum(Cancellation.amount)).where(Cancellation.payment_id == payment_id)
+        )
+    )
+
+
+def _envelope_totals(as_of: date | None = None):
+    """Subqueries: per envelope, commitments, AE cancellations, payments, CP cancellations
+    (those dated on or before `as_of`, if given)."""
+
+    def per_envelope(model, on_column, *where):
+        if as_of is not None:
+            where = (*where, on_column <= as_of)
+        return (
+            select(model.envelope_id, _sum(model.amount).label("total"))
+            .where(*where)
+            .group_by(model.envelope_id)
+            .subquery()
+        )
+
+    return (
+        per_envelope(Commitment, Commitment.committed_on),
+        per_envelope(
+            Cancellation, Cancellation.cancelled_on, Cancellation.commitment_id.is_not(None)
+        ),
+        per_envelope(Payment, Payment.paid_on),
+        per_envelope(Cancellation, Cancellation.cancelled_on, Cancellation.payment_id.is_not(None)),
+    )
+
+
+@dataclass
+class Consumption:
+    startup: Startup | None
+    ae_allocated: Decimal = ZERO
+    cp_allocated: Decimal = ZERO
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+
+    @property
+    def ae_remaining(self) -> Decimal:
+        return self.ae_allocated - self.committed
+
+    @property
+    def cp_remaining(self) -> Decimal:
+        return self.cp_allocated - self.paid
+
+    @property
+    def ae_rate(self) -> float:
+        return float(self.committed / self.ae_allocated) if self.ae_allocated else 0.0
+
+    @property
+    def cp_rate(self) -> float:
+        return float(self.paid / self.cp_allocated) if self.cp_allocated else 0.0
+
+
+@dataclass
+class Dashboard:
+    year: int
+    rows: list[Consumption]
+    total: Consumption = field(default_factory=lambda: Consumption(None))
+
+
+def consumption(
+    year: int, cost_centre_id: int | None = None, as_of: date | None = None
+) -> Dashboard:
+    """Per start-up (those carried by the cost centre, if one is chosen) and in total: allocated,
+    committed and paid in AE/CP for a budget year (as of a date, if given), computed from the
+    ledger in one query."""
+    commitments, ae_cancelled, payments, cp_cancelled = _envelope_totals(as_of)
+    stmt = (
+        select(
+            Startup,
+            func.coalesce(Envelope.ae_allocated, 0),
+            func.coalesce(Envelope.cp_allocated, 0),
+            func.coalesce(commitments.c.total, 0) - func.coalesce(ae_cancelled.c.total, 0),
+            func.coalesce(payments.c.total, 0) - func.coalesce(cp_cancelled.c.total, 0),
+        )
+        .outerjoin(Envelope, and_(Envelope.startup_id == Startup.id, Envelope.year == year))
+        .outerjoin(commitments, commitments.c.envelope_id == Envelope.id)
+        .outerjoin(ae_cancelled, ae_cancelled.c.envelope_id == Envelope.id)
+        .outerjoin(payments, payments.c.envelope_id == Envelope.id)
+        .outerjoin(cp_cancelled, cp_cancelled.c.envelope_id == Envelope.id)
+        .order_by(Startup.id)
+    )
+    if cost_centre_id:
+        stmt = stmt.where(Startup.cost_centre_id == cost_centre_id)
+    dashboard = Dashboard(year=year, rows=[])
+    for startup, ae, cp, committed, paid in db.session.execute(stmt):
+        row = Consumption(startup, Decimal(ae), Decimal(cp), Decimal(committed), Decimal(paid))
+        dashboard.rows.append(row)
+        dashboard.total.ae_allocated += row.ae_allocated
+        dashboard.total.cp_allocated += row.cp_allocated
+        dashboard.total.committed += row.committed
+        dashboard.total.paid += row.paid
+    return dashboard
+
+
+def envelope_of(startup_id: int, year: int) -> Envelope | None:
+    return db.session.scalar(
+        select(Envelope).where(Envelope.startup_id == startup_id, Envelope.year == year)
+    )
+
+
+def budget_years() -> list[int]:
+    return sorted(set(db.session.scalars(select(Envelope.year).distinct())), reverse=True)
+
+
+def allocation_history(startup_id: int) -> list[AllocationChange]:
+    return list(
+        db.session.scalars(
+            select(AllocationChange)
+            .join(Envelope)
+            .options(
+                selectinload(AllocationChange.envelope), selectinload(AllocationChange.amendment)
+            )
+            .where(Envelope.startup_id == startup_id)
+            .order_by(AllocationChange.id.desc())
+        )
+    )
+
+
+@dataclass
+class CommitmentLine:
+    commitment: Commitment
+    paid: Decimal
+    cancelled: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.commitment.amount - self.cancelled - self.paid
+
+
+def commitments_of(startup_id: int, year: int) -> list[CommitmentLine]:
+    """A start-up's commitments of a budget year with what was paid (net) and cancelled."""
+    paid = (
+        select(Payment.commitment_id, _sum(Payment.amount).label("total"))
+        .group_by(Payment.commitment_id)
+        .subquery()
+    )
+    paid_back = (
+        select(Payment.commitment_id, _sum(Cancellation.amount).label("total"))
+        .join(Cancellation, Cancellation.payment_id == Payment.id)
+        .group_by(Payment.commitment_id)
+        .subquery()
+    )
+    cancelled = (
+        select(Cancellation.commitment_id, _sum(Cancellation.amount).label("total"))
+        .where(Cancellation.commitment_id.is_not(None))
+        .group_by(Cancellation.commitment_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Commitment,
+            func.coalesce(paid.c.total, 0) - func.coalesce(paid_back.c.total, 0),
+            func.coalesce(cancelled.c.total, 0),
+        )
+        .join(Envelope, Envelope.id == Commitment.envelope_id)
+        .outerjoin(paid, paid.c.commitment_id == Commitment.id)
+        .outerjoin(paid_back, paid_back.c.commitment_id == Commitment.id)
+        .outerjoin(cancelled, cancelled.c.commitment_id == Commitment.id)
+        .options(selectinload(Commitment.cost_centre))
+        .where(Commitment.startup_id == startup_id, Envelope.year == year)
+        .order_by(Commitment.committed_on, Commitment.id)
+    )
+    return [CommitmentLine(c, Decimal(p), Decimal(x)) for c, p, x in rows]
+
+
+def open_commitments_of(startup_id: int) -> list[CommitmentLine]:
+    """Commitments with something left to pay, any year (a year-N commitment may be paid in N+1)."""
+    years = db.session.scalars(select(Envelope.year).where(Envelope.startup_id == startup_id)).all()
+    lines = [line for year in sorted(years) for line in commitments_of(startup_id, year)]
+    return [line for line in lines if line.remaining > 0]
+
+
+def payments_of(startup_id: int, year: int) -> list[tuple[Payment, Decimal]]:
+    """A start-up's payments charged to a budget year, with what was cancelled of each."""
+    cancelled = (
+        select(Cancellation.payment_id, _sum(Cancellation.amount).label("total"))
+        .where(Cancellation.payment_id.is_not(None))
+        .group_by(Cancellation.payment_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Payment, func.coalesce(cancelled.c.total, 0))
+        .join(Envelope, Envelope.id == Payment.envelope_id)
+        .outerjoin(cancelled, cancelled.c.payment_id == Payment.id)
+        .where(Envelope.startup_id == startup_id, Envelope.year == year)
+        .order_by(Payment.paid_on, Payment.id)
+    )
+    return [(p, Decimal(c)) for p, c in rows]
+
+
+# The ledger as rows, for the list, the chart and the exports.
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    kind: str  # commitment, payment, commitment_cancellation, payment_cancellation
+    id: int
+    on: date
+    startup: str
+    activity_code: str
+    functional_domain: str
+    financial_centre: str
+    cost_centre: str
+    legal_act: str
+    supplier: str
+    object: str
+    commitment_id: int
+    ae: Decimal  # signed effect on AE consumed
+    cp: Decimal  # signed effect on CP consumed
+    chorus_number: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+KIND_LABELS = {
+    "commitment": "Engagement",
+    "payment": "Paiement",
+    "commitment_cancellation": "Annulation d'engagement",
+    "payment_cancellation": "Annulation de paiement",
+}
+
+
+def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
+    """Every entry charged to the budget year's envelopes, in date order (four queries)."""
+    c = Commitment
+    on_commitment, on_payment = aliased(ChorusRetranscription), aliased(ChorusRetranscription)
+
+    def chorus(own, retranscribed):
+        return func.coalesce(func.nullif(own, ""), retranscribed.number, "")
+
+    common = (
+        Startup.name,
+        c.activity_code,
+        c.functional_domain,
+        c.financial_centre,
+        CostCentre.code,
+        c.legal_act,
+        c.supplier,
+        c.object,
+        c.id,
+    )
+
+    def scoped(stmt, envelope_column):
+        stmt = stmt.join(Envelope, Envelope.id == envelope_column).where(Envelope.year == year)
+        if startup_id:
+            stmt = stmt.where(Envelope.startup_id == startup_id)
+        return stmt
+
+    def base(*cols):
+        return (
+            select(*cols)
+            .select_from(c)
+            .join(Startup, Startup.id == c.startup_id)
+            .join(CostCentre, CostCentre.id == c.cost_centre_id)
+        )
+
+    queries = [
+        scoped(
+            base(
+                literal("commitment"),
+                c.id,
+                c.committed_on,
+                *common,
+                c.amount,
+                literal(0),
+                chorus(c.chorus_number, on_commitment),
+                literal(""),
+            ).outerjoin(on_commitment, on_commitment.commitment_id == c.id),
+            c.envelope_id,
+        ),
+        scoped(
+            base(
+                literal("payment"),
+                Payment.id,
+                Payment.paid_on,
+                *common,
+                literal(0),
+                Payment.amount,
+                chorus(Payment.chorus_number, on_payment),
+                literal(""),
+            )
+            .join(Payment, Payment.commitment_id == c.id)
+            .outerjoin(on_payment, on_payment.payment_id == Payment.id),
+            Payment.envelope_id,
+        ),
+        scoped(
+            base(
+                literal("commitment_cancellation"),
+                Cancellation.id,
+                Cancellation.cancelled_on,
+                *common,
+                -Cancellation.amount,
+                literal(0),
+                literal(""),
+                Cancellation.reason,
+            ).join(Cancellation, Cancellation.commitment_id == c.id),
+            Cancellation.envelope_id,
+        ),
+        scoped(
+            base(
+                literal("payment_cancellation"),
+                Cancellation.id,
+                Cancellation.cancelled_on,
+                *common,
+                literal(0),
+                -Cancellation.amount,
+                literal(""),
+                Cancellation.reason,
+            )
+            .join(Payment, Payment.commitment_id == c.id)
+            .join(Cancellation, Cancellation.payment_id == Payment.id),
+            Cancellation.envelope_id,
+        ),
+    ]
+    rows = []
+    for stmt in queries:
+        for r in db.session.execute(stmt):
+            (
+                kind,
+                id_,
+                on,
+                name,
+                activity,
+                domain,
+                centre,
+                cost,
+                act,
+                supplier,
+                obj,
+                cid,
+                ae,
+                cp,
+                chorus,
+                reason,
+            ) = r
+            rows.append(
+                LedgerRow(
+                    kind,
+                    id_,
+                    on,
+                    name,
+                    activity,
+                    domain,
+                    centre,
+                    cost,
+                    act.label if hasattr(act, "label") else str(act),
+                    supplier,
+                    obj,
+                    cid,
+                    Decimal(ae),
+                    Decimal(cp),
+                    chorus or "",
+                    reason or "",
+                )
+            )
+    order = list(KIND_LABELS)
+    rows.sort(key=lambda r: (r.on, order.index(r.kind), r.id))
+    return rows
+
+
+def cumulative_by_month(rows: list[LedgerRow]) -> list[tuple[int, Decimal, Decimal]]:
+    """(month, committed so far, paid so far) at the end of each month of the year."""
+    ae = [ZERO] * 13
+    cp = [ZERO] * 13
+    for r in rows:
+        ae[r.on.month] += r.ae
+        cp[r.on.month] += r.cp
+    series, total_ae, total_cp = [], ZERO, ZERO
+    for month in range(1, 13):
+        total_ae += ae[month]
+        total_cp += cp[month]
+        series.append((month, total_ae, total_cp))
+    return series
+
+
+# Committees
+
+
+def committees() -> list[Committee]:
+    return list(db.session.scalars(select(Committee).order_by(Committee.held_on.desc())))
+
+
+def committee_with_reviews(committee_id: int) -> Committee | None:
+    return db.session.scalar(
+        select(Committee)
+        .options(selectinload(Committee.reviews).selectinload(CommitteeReview.startup))
+        .where(Committee.id == committee_id)
+    )
+
+
+def previous_reviews(committee: Committee) -> dict[int, CommitteeReview]:
+    """Each start-up's review at the committee before this one: the base of the trends."""
+    reviews = db.session.scalars(
+        select(CommitteeReview)
+        .join(Committee)
+        .where(Committee.held_on < committee.held_on)
+        .order_by(Committee.held_on)
+    )
+    return {r.startup_id: r for r in reviews}
+
+
+def last_committee() -> Committee | None:
+    return db.session.scalar(select(Committee).order_by(Committee.held_on.desc()))
+
+
+def _six_months_after(day: date) -> date:
+    month = day.month + 5
+    return date(day.year + month // 12, month % 12 + 1, min(day.day, 28))
+
+
+def upcoming_deadlines(today: date, within_days: int | None = None) -> list[Deadline]:
+    """The deadlines of article 4.2 (this year and next) and the next committee, six months after
+    the last one (article 2), from today on (or due within `within_days`)."""
+    items = deadlines_of(today.year) + deadlines_of(today.year + 1)
+    last = last_committee()
+    if last is not None:
+        items.append(
+            Deadline(
+                _six_months_after(last.held_on), "Comité d'investissement (tous les 6 mois)", "2"
+            )
+        )
+    horizon = today + timedelta(days=within_days) if within_days is not None else date.max
+    return sorted((d for d in items if today <= d.on <= horizon), key=lambda d: d.on)
+
+
+def reviews_awaiting_decision() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(CommitteeReview).where(CommitteeReview.decision.is_(None))
+    )
+
+
+def subsidy_reports(
+    startup_id: int | None = None, *, pending_only: bool = False
+) -> list[SubsidyReport]:
+    """Reports expected from subsidised operators, soonest first (with their commitment)."""
+    stmt = (
+        select(SubsidyReport)
+        .join(Commitment)
+        .options(selectinload(SubsidyReport.commitment).selectinload(Commitment.startup))
+        .order_by(SubsidyReport.due_on, SubsidyReport.id)
+    )
+    if startup_id:
+        stmt = stmt.where(Commitment.startup_id == startup_id)
+    if pending_only:
+        stmt = stmt.where(SubsidyReport.received_on.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def subsidies_of(startup_id: int) -> list[Commitment]:
+    return list(
+        db.session.scalars(
+            select(Commitment)
+            .where(Commitment.startup_id == startup_id, Commitment.legal_act == LegalAct.SUBSIDY)
+            .order_by(Commitment.committed_on)
+        )
+    )
+
+
+# One record by its id (every finance reader may read every record of the space).
+
+
+def by_id(model, record_id) -> object | None:
+    """The record of `model` with this id, or None (ids come from forms or URLs)."""
+    try:
+        return db.session.get(model, int(record_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def cost_centre_by_code(code: str) -> CostCentre | None:
+    return db.session.scalar(select(CostCentre).where(CostCentre.code == code))
+
+
+def review_of(committee_id: int, review_id: int) -> CommitteeReview | None:
+    """A start-up's review, only through its own committee."""
+    return db.session.scalar(
+        select(CommitteeReview).where(
+            CommitteeReview.id == review_id, CommitteeReview.committee_id == committee_id
+        )
+    )
