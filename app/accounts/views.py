@@ -194,7 +194,7 @@ def invitation(token: str):
         user = services.accept_invitation(pending, form.password.data or None)
         _start_session(user, "invitation")
         flash(f"Bienvenue {user.first_name} ! Votre compte est activé.", "success")
-        return redirect(url_for("tenancy.home", territory=pending.territory.slug), 303)
+        return redirect(url_for("accounts.space"), 303)
     return render_template("accounts/invitation.html", invitation=pending, form=form)
 
 

@@ -1,6 +1,6 @@
 """Values every template reads: the current territory and the user's spaces (from the registry)."""
 
-from flask import g
+from flask import g, has_request_context
 from flask_login import current_user
 
 from app.accounts.roles import Role
@@ -10,7 +10,7 @@ from app.core import spaces
 def inject_template_context():
     territory = g.get("territory")
     context = {"current_territory": territory, "Role": Role}
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         roles = current_user.roles_in(territory) if territory else frozenset()
         context.update(
             user_territories=current_user.territories,

@@ -20,13 +20,22 @@ MESSAGES = {
         "Trop de tentatives",
         "Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.",
     ),
-    500: ("Erreur inattendue", "Une erreur est survenue de notre côté. L'équipe a été prévenue."),
+    500: (
+        "Erreur inattendue",
+        "Une erreur est survenue de notre côté : rien n'a été enregistré. L'équipe a été "
+        "prévenue ; vous pouvez réessayer dans quelques instants.",
+    ),
 }
 
 
 def _render(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     title, message = title or default_title, message or default_message
+    from flask.globals import request_ctx
+
+    if request_ctx.url_adapter is None:
+        # The request names a host we do not serve: no page (its links would need that host).
+        return f"{title}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.path.startswith("/api/"):
         return jsonify(error=title, detail=message, status=code), code
     return render_template("errors/error.html", code=code, title=title, message=message), code

@@ -2,11 +2,11 @@
 
 from sqlalchemy import select
 
-from app.accounts.models import Invitation, User
+from app.accounts.models import Invitation, Membership, User
 from app.accounts.roles import Role
 from app.extensions import db
 from tests.conftest import link_in, outbox_messages
-from tests.factories import StructureFactory, member, territory
+from tests.factories import PASSWORD, StructureFactory, member, territory
 
 
 def invite(client, **overrides):
@@ -77,3 +77,46 @@ def test_professionals_cannot_invite(client, login_as):
     login_as(member(Role.PROFESSIONAL))
     assert invite(client).status_code == 403
     assert db.session.scalar(select(Invitation)) is None
+
+
+def roles_of(user, slug) -> set:
+    return set(
+        db.session.scalars(
+            select(Membership.role).where(
+                Membership.user_id == user.id, Membership.territory_id == territory(slug).id
+            )
+        )
+    )
+
+
+def test_an_invited_existing_account_gets_the_role_only_once_it_accepts(app, client, login_as):
+    existing = member(Role.PROFESSIONAL, slug="loire-atlantique", email="karim@exemple.fr")
+    login_as(member(Role.COORDINATOR))
+    assert invite(client, email="karim@exemple.fr").status_code == 303
+    assert roles_of(existing, "seine-saint-denis") == set()
+    client.post("/deconnexion")
+
+    # Still logged in elsewhere, the invited account cannot enter the territory yet.
+    other_device = app.test_client()
+    other_device.post("/connexion", data={"email": "karim@exemple.fr", "password": PASSWORD})
+    assert other_device.get("/seine-saint-denis/").status_code == 404
+
+    [message] = outbox_messages(app)
+    path = link_in(message).split("portail.test", 1)[1]
+    accepted = client.post(path, data={})
+    assert accepted.status_code == 303, accepted.text
+    assert roles_of(existing, "seine-saint-denis") == {Role.PROFESSIONAL}
+    # Accepting ends the account's other sessions.
+    assert other_device.get("/seine-saint-denis/").status_code == 302
+
+
+def test_a_second_invitation_replaces_the_first(app, client, login_as):
+    login_as(member(Role.COORDINATOR))
+    invite(client, role="professional")
+    invite(client, role="structure_admin")
+    first, second = (link_in(m).split("portail.test", 1)[1] for m in outbox_messages(app))
+    [pending] = db.session.scalars(select(Invitation)).all()
+    assert pending.role == Role.STRUCTURE_ADMIN
+    client.post("/deconnexion")
+    assert client.post(first, data={}).status_code == 410
+    assert client.post(second, data={}).status_code == 303

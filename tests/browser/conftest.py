@@ -38,6 +38,7 @@ def live_server(app, tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     live_app.base_url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["PUBLIC_BASE_URL"] = live_app.base_url  # links in mail lead to this server
     yield live_app
     server.shutdown()
 

@@ -26,8 +26,9 @@ def test_password_login_then_logout(page):
     form.get_by_label("Adresse électronique").fill(user.email.upper())
     form.get_by_label("Mot de passe").fill(PASSWORD)
     form.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/seine-saint-denis/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Seine-Saint-Denis (93)"
+    # One space: the professional lands on their notebooks.
+    page.wait_for_url("**/seine-saint-denis/carnet/carnets")
+    assert page.get_by_role("heading", level=1).inner_text() == "Mes carnets"
     assert "vous êtes connecté·e" in page.locator(".fr-alert").first.inner_text()
     check_accessibility_basics(page)
 
@@ -66,7 +67,7 @@ def test_magic_link_login(page, live_server):
     page.goto(link)
     check_accessibility_basics(page)
     page.get_by_role("button", name="Continuer").click()
-    page.wait_for_url("**/seine-saint-denis/")
+    page.wait_for_url("**/seine-saint-denis/carnet/mon-carnet")
     assert "Bonjour Julien" in page.content()
 
 
@@ -81,8 +82,9 @@ def test_territory_switch(page):
     form.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/espace")
     check_accessibility_basics(page)
-    page.get_by_role("link", name="Seine-Saint-Denis").click()
-    page.wait_for_url("**/seine-saint-denis/")
+    # Two spaces: cards of what awaits the user in each, every card a link.
+    page.get_by_role("link", name="Carnets sans référent").click()
+    page.wait_for_url("**/seine-saint-denis/carnet/coordination/sans-referent")
 
     menu = open_menu(page)
     menu.get_by_role("button", name="Territoire : Seine-Saint-Denis").click()

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.accounts.roles import Role
-from tests.browser.conftest import check_accessibility_basics, login_with_password, open_menu
+from tests.browser.conftest import check_accessibility_basics, login_with_password
 from tests.factories import PASSWORD, member
 
 pytestmark = pytest.mark.browser
@@ -38,16 +38,11 @@ def test_notebook_shared_with_consent_on_phones(people, live_server):
     assert karim.get_by_role("heading", level=1).inner_text() == "Julien Moreau"
     assert karim.get_by_text("Demande en attente du consentement").is_visible()
 
-    # The person logs in by magic link and grants consent.
+    # The person accepts the invitation mailed at the notebook's creation (their role starts
+    # then), lands on their notebook, and grants consent.
     julien = people()
-    julien.goto("/connexion")
-    julien.locator("#lien-email").fill("julien.moreau@exemple.fr")
-    julien.get_by_role("button", name="Recevoir un lien de connexion").click()
-    julien.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
     julien.goto(last_link_to(live_server, "julien.moreau@exemple.fr"))
-    julien.get_by_role("button", name="Continuer").click()
-    julien.wait_for_url("**/seine-saint-denis/")
-    open_menu(julien).get_by_role("link", name="Mon carnet").click()
+    julien.get_by_role("button", name="Activer mon compte").click()
     julien.get_by_role("heading", name="Mon carnet de bord").wait_for()
     check_accessibility_basics(julien)
     julien.get_by_role("button", name="Accorder le partage à Karim Benali").click()
