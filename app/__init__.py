@@ -30,11 +30,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app.core.assets import Assets
-    from app.core.models import render_migration_item
+    from app.core.models import include_in_migrations, render_migration_item
 
     db.init_app(app)
     migrate.init_app(
-        app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item
+        app,
+        db,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+        include_object=include_in_migrations,
     )
     csrf.init_app(app)
     limiter.init_app(app)
