@@ -104,7 +104,6 @@ def _authenticate():
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         token.last_used_at = now
-        db.session.commit()
     return None
 
 
@@ -221,7 +220,6 @@ def beneficiaries():
     try:
         result = upsert_beneficiary(data, present=present, source=g.api_token.name)
     except SyncConflict as conflict:
-        db.session.rollback()
         return _error(409, "Conflit", conflict.detail)
     body = {
         "id": result.beneficiary.id,
@@ -282,7 +280,6 @@ def notebook(notebook_id: int):
         found.id,
         f"{g.api_token.name}" + ("" if shared else " (identité et contacts)"),
     )
-    db.session.commit()
     return jsonify(
         id=found.id,
         beneficiary_id=found.beneficiary_id,

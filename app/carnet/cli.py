@@ -25,6 +25,7 @@ def token():
 def token_create(slug: str, name: str, structure_id: int | None):
     """Create a token; it is printed once, only its SHA-256 is stored."""
     from app.carnet import tokens
+    from app.core import transaction
     from app.core.scoping import bound_to
     from app.extensions import db
     from app.tenancy.models import Structure
@@ -52,7 +53,7 @@ def token_create(slug: str, name: str, structure_id: int | None):
                 f"aucune structure n°{structure_id} dans le territoire {territory.name}",
                 param_hint="--structure-id",
             )
-    with bound_to(territory.id):
+    with transaction.unit_of_work(), bound_to(territory.id):
         row, secret = tokens.issue(None, territory.id, name, structure_id)
     click.echo(f"Jeton n°{row.id} « {name} » créé pour {territory.name}.")
     click.echo("Copiez-le maintenant : il ne sera plus jamais affiché.")
@@ -65,6 +66,7 @@ def token_revoke(token_id: int):
     """Revoke a token: its next request is refused (401)."""
     from app.carnet import tokens
     from app.carnet.models import ApiToken
+    from app.core import transaction
     from app.core.scoping import bound_to
     from app.extensions import db
 
@@ -73,7 +75,7 @@ def token_revoke(token_id: int):
     )
     if row is None:
         raise click.ClickException(f"Aucun jeton n°{token_id}.")
-    with bound_to(row.territory_id):
+    with transaction.unit_of_work(), bound_to(row.territory_id):
         revoked = tokens.revoke(None, row)
     if not revoked:
         click.echo(f"Le jeton n°{token_id} « {row.name} » était déjà révoqué.")
@@ -111,7 +113,9 @@ def token_list(slug: str | None):
 def purge(dry_run: bool):
     """Archive notebooks idle for 2 years; delete those archived 3 years ago (all territories)."""
     from app.carnet import retention
+    from app.core import transaction
     from app.core.models import utcnow
 
-    result = retention.purge(utcnow(), dry_run=dry_run)
+    with transaction.unit_of_work():
+        result = retention.purge(utcnow(), dry_run=dry_run)
     click.echo(result.summary())

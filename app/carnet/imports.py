@@ -27,8 +27,8 @@ from app.accounts.models import User
 from app.accounts.roles import Role
 from app.accounts.services import add_membership
 from app.carnet.forms import validate_nir
-from app.carnet.models import Beneficiary, Notebook, Situation, TimelineEvent
-from app.carnet.services import find_for_join
+from app.carnet.models import Beneficiary, Notebook, Situation
+from app.carnet.queries import exact_matches as find_for_join
 from app.core import audit
 from app.core.forms import FRENCH_PHONE as PHONE_PATTERN
 from app.extensions import db
@@ -333,7 +333,7 @@ def _chunks(values: list, size: int = 500):
 
 def _default_finder(table: list[tuple[int, dict]]) -> Callable:
     """Whether a person already has a notebook in the bound territory, as
-    `services.find_for_join` says (same NIR, or same name and birth date).
+    `queries.exact_matches` says (same NIR, or same name and birth date).
 
     find_for_join costs a query per call; a large file would take minutes. So a few bulk queries
     first collect the candidates (the file's NIRs and last names), and find_for_join confirms only
@@ -574,22 +574,14 @@ def check(kind: str, table: list[tuple[int, dict]], **kwargs) -> CheckResult:
 
 
 def import_beneficiaries(actor, records: list[dict]) -> int:
-    """Create each person and their notebook, without a professional member yet (they show in
-    the coordinator's "sans référent" list). Tenant scoping stamps the bound territory."""
+    """Open each person's notebook (one history entry each, seen by the person), without a
+    professional member yet (they show in the coordinator's "sans référent" list). Tenant scoping
+    stamps the bound territory. A person created meanwhile raises DuplicateBeneficiary."""
+    from app.carnet.notebooks import open_notebook
+
     for record in records:
-        beneficiary = Beneficiary(**record)
-        notebook = Notebook(beneficiary=beneficiary)
-        db.session.add(notebook)
-        db.session.add(
-            TimelineEvent(
-                notebook=notebook,
-                actor_id=actor.id,
-                kind="notebook",
-                summary="Carnet créé par import d'un fichier",
-            )
-        )
+        open_notebook(actor, record, origin="import")
     audit.record(actor, "imported", "notebook", None, f"{len(records)} carnets importés")
-    db.session.commit()
     return len(records)
 
 
@@ -621,5 +613,5 @@ def import_professionals(actor, territory, records: list[dict]) -> int:
         # The non-committing grant: the whole file goes in one transaction.
         add_membership(user, territory, record["role"], structure)
     audit.record(actor, "imported", "user", None, f"{len(records)} accompagnateurs importés")
-    db.session.commit()
+    db.session.flush()
     return len(records)

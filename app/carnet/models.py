@@ -449,9 +449,14 @@ class TimelineEvent(TerritoryScoped, db.Model):
         String(30)
     )  # barrier, objective, action, interview, member, consent…
     summary: Mapped[str] = mapped_column(String(300))
+    # The barrier the change belongs to (its objectives, actions): its visibility applies.
+    barrier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("barrier.id", ondelete="CASCADE"), index=True
+    )
 
     notebook: Mapped[Notebook] = relationship(back_populates="events")
     actor = relationship("User", lazy="joined")
+    barrier = relationship("Barrier")
 
 
 class SurveyResponse(TerritoryScoped, db.Model):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app.carnet import services
+from app.carnet import notebooks
 from app.carnet.models import Notebook
 from app.core import audit
 from app.core.scoping import bound_to
@@ -97,7 +97,7 @@ def archive_idle(now: datetime, *, dry_run: bool = False) -> list[int]:
             "carnet purge: notebook %s of territory %s archived", notebook.id, notebook.territory_id
         )
     if not dry_run:
-        db.session.commit()
+        db.session.flush()
     return archived
 
 
@@ -120,14 +120,14 @@ def delete_expired(now: datetime, *, dry_run: bool = False) -> list[int]:
             )
             continue
         _audit("deleted", notebook)
-        services.remove_person(notebook.beneficiary)
+        notebooks.remove_person(notebook.beneficiary)
         current_app.logger.info(
             "carnet purge: notebook %s of territory %s deleted with its person",
             notebook.id,
             notebook.territory_id,
         )
     if not dry_run:
-        db.session.commit()
+        db.session.flush()
     return deleted
 
 

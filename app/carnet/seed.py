@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.carnet import services
+from app.carnet import consents, notebooks, notes, plans, queries
 from app.carnet.models import (
     ActionStatus,
     BarrierStatus,
@@ -40,7 +40,7 @@ def load_demo_notebooks() -> int:
                 continue
             if db.session.scalar(select(Beneficiary).where(Beneficiary.user_id == person.id)):
                 continue
-            notebook = services.create_notebook(
+            notebook = notebooks.create_notebook(
                 professional,
                 territory,
                 {
@@ -57,52 +57,51 @@ def load_demo_notebooks() -> int:
                     ),
                     "situation": Situation.RSA,
                 },
-                services.professional_structure(professional, territory),
+                queries.professional_structure(professional, territory),
             )
             notebook.beneficiary.user_id = person.id
             consent = db.session.scalar(select(Consent).where(Consent.notebook_id == notebook.id))
-            services.grant_consent(person, consent)
-            mobility = services.add_barrier(
+            consents.grant_consent(person, consent)
+            mobility = plans.add_barrier(
                 professional,
                 notebook,
                 theme=BarrierTheme.MOBILITY,
                 situation="Pas de permis de conduire ; les entretiens en zone d'activité sont à 1 h 30 "
                 "en transports en commun.",
             )
-            services.update_barrier(
+            plans.update_barrier(
                 professional,
                 mobility,
                 situation=mobility.situation,
                 status=BarrierStatus.IN_PROGRESS,
             )
-            objective = services.add_objective(
-                professional, mobility, "Obtenir le code de la route"
-            )
-            action = services.add_action(
+            objective = plans.add_objective(professional, mobility, "Obtenir le code de la route")
+            action = plans.add_action(
                 professional,
                 objective,
                 title="Inscription à l'auto-école sociale",
                 start_date=date.today() + timedelta(days=7),
             )
-            services.set_action_status(professional, action, ActionStatus.IN_PROGRESS)
-            services.add_barrier(
+            plans.set_action_status(professional, action, ActionStatus.IN_PROGRESS)
+            plans.add_barrier(
                 professional,
                 notebook,
                 theme=BarrierTheme.FAMILY,
                 situation="Garde de deux enfants de 3 et 6 ans le mercredi.",
             )
-            services.add_barrier(
+            plans.add_barrier(
                 person,
                 notebook,
                 theme=BarrierTheme.HEALTH,
                 situation="Rendez-vous médicaux réguliers.",
             )
-            services.add_interview(
+            notes.add_interview(
                 professional,
                 notebook,
                 on=date.today() - timedelta(days=3),
                 text="Premier entretien : point sur la mobilité et la garde d'enfants. "
                 "Julien souhaite travailler dans la logistique.",
             )
+            db.session.flush()  # while bound to the territory its rows belong to
             created += 1
     return created

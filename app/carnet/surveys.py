@@ -49,5 +49,5 @@ def record(user, territory, answers: dict | None) -> SurveyResponse:
         **(answers or {}),
     )
     db.session.add(response)
-    db.session.commit()
+    db.session.flush()
     return response

@@ -10,16 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from app.carnet.models import (
-    Beneficiary,
-    ContractType,
-    Notebook,
-    Situation,
-    TimelineEvent,
-)
-from app.core import audit
+from app.carnet import history
+from app.carnet.models import Beneficiary, ContractType, Notebook, Situation
+from app.carnet.notebooks import DuplicateBeneficiary, open_notebook
 from app.core.models import utcnow
 from app.extensions import db
 
@@ -133,13 +127,12 @@ def _coerce(name: str, value):
     return value
 
 
-def _record(notebook: Notebook, summary: str, now: datetime) -> None:
-    """Timeline event and audit entry (seen by the person in "who changed my notebook")."""
-    db.session.add(
-        TimelineEvent(notebook=notebook, actor_id=None, kind="sync", summary=summary[:300], at=now)
-    )
-    audit.record(None, "modified", "notebook", notebook.id, f"sync: {summary}")
-    notebook.last_modified_at = now
+def _fields(names: dict, data: dict) -> dict:
+    return {
+        name: _coerce(name, data.get(name))
+        for name in names
+        if data.get(name) is not None or name in _DEFAULTS
+    }
 
 
 def upsert_beneficiary(
@@ -148,8 +141,7 @@ def upsert_beneficiary(
     """See `_upsert`; a concurrent write of the same person is a SyncConflict, not an error."""
     try:
         return _upsert(data, present=present, source=source, now=now)
-    except IntegrityError:
-        db.session.rollback()
+    except DuplicateBeneficiary:
         raise SyncConflict(
             "Une personne avec ce NIR vient d'être enregistrée dans le territoire : "
             "renvoyez la demande pour la mettre à jour."
@@ -163,7 +155,7 @@ def _upsert(
 
     `data` holds validated values; on update only the fields in `present` (the keys the
     information system sent) change, a null clearing the value. An archived notebook receiving
-    new information is reactivated. Commits.
+    new information is reactivated. Flushes, never commits.
     """
     now = now or utcnow()
     beneficiary = find_beneficiary(
@@ -174,26 +166,15 @@ def _upsert(
         birth_date=data["birth_date"],
     )
     if beneficiary is None:
-        beneficiary = Beneficiary(
-            **{
-                name: _coerce(name, data.get(name))
-                for name in BENEFICIARY_FIELDS
-                if data.get(name) is not None or name in _DEFAULTS
-            }
+        notebook = open_notebook(
+            None,
+            _fields(BENEFICIARY_FIELDS, data),
+            notebook_fields=_fields(NOTEBOOK_FIELDS, data),
+            origin=f"Carnet créé depuis {source}",
+            kind="sync",
+            at=now,
         )
-        notebook = Notebook(
-            beneficiary=beneficiary,
-            **{
-                name: _coerce(name, data.get(name))
-                for name in NOTEBOOK_FIELDS
-                if data.get(name) is not None or name in _DEFAULTS
-            },
-        )
-        db.session.add(notebook)
-        db.session.flush()
-        _record(notebook, f"Carnet créé depuis {source}", now)
-        db.session.commit()
-        return SyncResult(beneficiary, notebook, created=True)
+        return SyncResult(notebook.beneficiary, notebook, created=True)
 
     notebook = beneficiary.notebook
     changed: list[str] = []
@@ -214,6 +195,7 @@ def _upsert(
         changed.append("carnet réactivé")
     if changed:
         db.session.flush()
-        _record(notebook, f"Mis à jour depuis {source} : {', '.join(changed)}", now)
-    db.session.commit()
+        history.record(
+            None, notebook, "sync", f"Mis à jour depuis {source} : {', '.join(changed)}", at=now
+        )
     return SyncResult(beneficiary, notebook, created=False, changed=changed)

@@ -27,7 +27,7 @@ def issue(
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "token_created", "api_token", row.id, row.name)
-    db.session.commit()
+    db.session.flush()
     return row, secret
 
 
@@ -37,7 +37,7 @@ def revoke(actor, row: ApiToken) -> bool:
         return False
     row.revoked_at = utcnow()
     audit.record(actor, "token_revoked", "api_token", row.id, row.name)
-    db.session.commit()
+    db.session.flush()
     return True
 
 

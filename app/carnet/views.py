@@ -19,7 +19,8 @@ from flask import (
 from flask_login import current_user
 
 from app.accounts.roles import Role
-from app.carnet import bp, forms, perms, services, surveys
+from app.carnet import bp, consents, forms, notes, perms, plans, queries, reads, surveys
+from app.carnet import notebooks as notebook_writes
 from app.carnet.models import (
     ActionStatus,
     AppointmentStatus,
@@ -46,13 +47,13 @@ def load_notebook(notebook_id: int, need: Access = Access.FULL):
     Another territory's notebook does not exist here (tenant scoping): 404. A person reaching
     someone else's notebook: 404. A professional without consent: 403.
     """
-    notebook = services.notebook_or_none(notebook_id)
+    notebook = queries.notebook_or_none(notebook_id)
     if notebook is None:
-        services.record_refusal(_user(), notebook_id)
+        reads.record_refusal(_user(), notebook_id)
         abort(404)
     level = perms.access_level(_user(), notebook, g.territory)
     if level < need:
-        services.record_view(_user(), notebook, Access.NONE)
+        reads.record_view(_user(), notebook, Access.NONE)
         abort(404 if level == Access.NONE else 403)
     return notebook, level
 
@@ -91,7 +92,7 @@ def notebooks():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = ([], 0)
     if form.validate():
-        rows, total = services.my_notebooks(
+        rows, total = queries.notebooks_supported_by(
             _user(),
             query=form.q.data or "",
             birth_date=form.birth_date.data,
@@ -120,7 +121,7 @@ def notebooks():
 @bp.get("/mon-carnet")
 @access.roles(Role.BENEFICIARY)
 def mine():
-    notebook = services.notebook_of(_user())
+    notebook = queries.notebook_of(_user())
     if notebook is None:
         return render_template("carnet/no_notebook.html")
     return redirect(url_for("carnet.notebook", notebook_id=notebook.id))
@@ -154,15 +155,15 @@ def create():
     }
     data["situation"] = form.situation.data
     data = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
-    structure = services.professional_structure(_user(), g.territory)
+    structure = queries.professional_structure(_user(), g.territory)
     try:
-        notebook = services.create_notebook(_user(), g.territory, data, structure)
-    except services.DuplicateBeneficiary as duplicate:
+        notebook = notebook_writes.create_notebook(_user(), g.territory, data, structure)
+    except notebook_writes.DuplicateBeneficiary as duplicate:
         return render_template(
             "carnet/create.html", form=form, duplicate=duplicate.notebook, reason=duplicate.reason
         ), 409
     if form.invite.data:
-        services.invite_beneficiary(_user(), g.territory, notebook)
+        notebook_writes.invite_beneficiary(_user(), g.territory, notebook)
         flash(
             "Carnet créé. La personne a reçu un lien pour y accéder et donner son consentement.",
             "success",
@@ -183,7 +184,7 @@ def search():
     status = 200
     if request.args:
         if form.validate():
-            results = services.find_for_join(
+            results = queries.exact_matches(
                 last_name=form.last_name.data or "",
                 first_name=form.first_name.data or "",
                 birth_date=form.birth_date.data,
@@ -199,7 +200,7 @@ def search():
 def identity(notebook_id: int):
     """Identity and supporters' contacts: what a professional sees before consent."""
     notebook, level = load_notebook(notebook_id, Access.IDENTITY)
-    services.record_view(_user(), notebook, Access.IDENTITY if level < Access.FULL else level)
+    reads.record_view(_user(), notebook, Access.IDENTITY if level < Access.FULL else level)
     return render_template(
         "carnet/identity.html",
         notebook=notebook,
@@ -219,8 +220,8 @@ def join(notebook_id: int):
     if not perms.can_request_to_join(_user(), notebook, g.territory):
         flash("Votre demande est déjà en attente de la réponse de la personne.", "info")
     else:
-        requested = services.request_to_join(
-            _user(), notebook, services.professional_structure(_user(), g.territory)
+        requested = notebook_writes.request_to_join(
+            _user(), notebook, queries.professional_structure(_user(), g.territory)
         )
         if requested is None:
             flash(
@@ -259,9 +260,9 @@ def _page_context(notebook, **forms_in_error):
         ActionStatus=ActionStatus,
         BarrierTheme=BarrierTheme,
         Visibility=Visibility,
-        consents=services.current_consents(notebook),
+        consents=queries.current_consents(notebook),
         referent=next((m for m in notebook.members if m.is_referent and m.active), None),
-        users=services.users_by_id(e.actor_id for e in notebook.events[:30]),
+        users=queries.users_by_id(e.actor_id for e in notebook.events[:30]),
     )
     return context
 
@@ -269,7 +270,7 @@ def _page_context(notebook, **forms_in_error):
 @bp.get("/carnets/<int:notebook_id>")
 def notebook(notebook_id: int):
     notebook, level = load_notebook(notebook_id)
-    services.record_view(_user(), notebook, level)
+    reads.record_view(_user(), notebook, level)
     return render_template(
         "carnet/notebook.html",
         survey_due=surveys.is_due(_user(), g.territory),
@@ -308,7 +309,7 @@ def add_barrier(notebook_id: int):
     form = forms.BarrierForm()
     if not form.validate():
         return _section(notebook, "barriers", 422, barrier_form=form)
-    services.add_barrier(
+    plans.add_barrier(
         _user(),
         notebook,
         theme=BarrierTheme(form.theme.data),
@@ -336,7 +337,7 @@ def edit_barrier(notebook_id: int, barrier_id: int):
             values["status"] = BarrierStatus(form.status.data)
         if form.visibility.data:
             values["visibility"] = Visibility(form.visibility.data)
-    services.update_barrier(_user(), barrier, **values)
+    plans.update_barrier(_user(), barrier, **values)
     return _section(notebook, "barriers")
 
 
@@ -349,7 +350,7 @@ def add_objective(notebook_id: int, barrier_id: int):
         return _section(
             notebook, "barriers", 422, errors_for=("objective", barrier.id), error_form=form
         )
-    services.add_objective(_user(), barrier, form.title.data)
+    plans.add_objective(_user(), barrier, form.title.data)
     return _section(notebook, "barriers")
 
 
@@ -364,7 +365,7 @@ def objective_status(notebook_id: int, objective_id: int):
     form = forms.ObjectiveStatusForm()
     if not form.validate():
         return _section(notebook, "barriers", 422)
-    services.set_objective_status(_user(), objective, ObjectiveStatus(form.status.data))
+    plans.set_objective_status(_user(), objective, ObjectiveStatus(form.status.data))
     return _section(notebook, "barriers")
 
 
@@ -377,7 +378,7 @@ def add_action(notebook_id: int, objective_id: int):
         return _section(
             notebook, "barriers", 422, errors_for=("action", objective.id), error_form=form
         )
-    services.add_action(_user(), objective, title=form.title.data, start_date=form.start_date.data)
+    plans.add_action(_user(), objective, title=form.title.data, start_date=form.start_date.data)
     return _section(notebook, "barriers")
 
 
@@ -390,7 +391,7 @@ def action_status(notebook_id: int, action_id: int):
     form = forms.ActionStatusForm()
     if not form.validate():
         return _section(notebook, "barriers", 422)
-    services.set_action_status(_user(), action, ActionStatus(form.status.data))
+    plans.set_action_status(_user(), action, ActionStatus(form.status.data))
     return _section(notebook, "barriers")
 
 
@@ -402,7 +403,7 @@ def add_interview(notebook_id: int):
     form = forms.InterviewForm()
     if not form.validate():
         return _section(notebook, "interviews", 422, interview_form=form)
-    services.add_interview(_user(), notebook, on=form.date.data, text=form.text.data)
+    notes.add_interview(_user(), notebook, on=form.date.data, text=form.text.data)
     return _section(notebook, "interviews")
 
 
@@ -414,7 +415,7 @@ def edit_diagnostic(notebook_id: int):
     form = forms.DiagnosticForm()
     if not form.validate():
         return _section(notebook, "diagnostic", 422, diagnostic_form=form)
-    services.update_diagnostic(
+    notes.update_diagnostic(
         _user(),
         notebook,
         work_situation=form.work_situation.data or None,
@@ -435,7 +436,7 @@ def add_appointment(notebook_id: int):
     if not form.validate():
         return _section(notebook, "appointments", 422, appointment_form=form)
     at = form.at.data.replace(tzinfo=PARIS).astimezone(UTC)
-    services.add_appointment(_user(), notebook, at)
+    notes.add_appointment(_user(), notebook, at)
     return _section(notebook, "appointments")
 
 
@@ -447,7 +448,7 @@ def appointment_status(notebook_id: int, appointment_id: int):
     form = forms.AppointmentStatusForm()
     if not form.validate():
         return _section(notebook, "appointments", 422)
-    services.set_appointment_status(_user(), appointment, AppointmentStatus(form.status.data))
+    notes.set_appointment_status(_user(), appointment, AppointmentStatus(form.status.data))
     return _section(notebook, "appointments")
 
 
@@ -460,7 +461,7 @@ def edit_contact(notebook_id: int):
     form = forms.ContactForm()
     if not form.validate():
         return _section(notebook, "contact", 422, contact_form=form)
-    services.update_contact(
+    notebook_writes.update_contact(
         _user(),
         notebook.beneficiary,
         email=form.email.data,
@@ -475,7 +476,7 @@ def edit_contact(notebook_id: int):
 @bp.post("/carnets/<int:notebook_id>/partage/<int:consent_id>")
 def decide_consent(notebook_id: int, consent_id: int):
     notebook = load_owned(notebook_id)
-    consent = services.consent_for(notebook, consent_id)
+    consent = queries.consent_for(notebook, consent_id)
     if consent is None:
         abort(404)
     form = forms.DecisionForm()
@@ -485,14 +486,14 @@ def decide_consent(notebook_id: int, consent_id: int):
     if decision == "structure":
         if consent.structure is None:
             abort(404)
-        services.grant_structure_consent(_user(), notebook, consent.structure)
+        consents.grant_structure_consent(_user(), notebook, consent.structure)
         flash(f"Partage accordé à toute la structure {consent.structure.name}.", "success")
         return _section(notebook, "sharing")
     actions = {
-        "accorder": services.grant_consent,
-        "renouveler": services.renew_consent,
-        "refuser": services.refuse_consent,
-        "retirer": services.revoke_consent,
+        "accorder": consents.grant_consent,
+        "renouveler": consents.renew_consent,
+        "refuser": consents.refuse_consent,
+        "retirer": consents.revoke_consent,
     }
     actions[decision](_user(), consent)
     messages = {
@@ -508,19 +509,19 @@ def decide_consent(notebook_id: int, consent_id: int):
 @bp.get("/carnets/<int:notebook_id>/acces")
 def access_log(notebook_id: int):
     notebook = load_owned(notebook_id)
-    entries = services.access_log(notebook)
+    entries = queries.access_log(notebook)
     return render_template(
         "carnet/access_log.html",
         notebook=notebook,
         entries=entries,
-        users=services.users_by_id(e.actor_id for e in entries),
+        users=queries.users_by_id(e.actor_id for e in entries),
     )
 
 
 @bp.get("/carnets/<int:notebook_id>/export.json")
 def export_json(notebook_id: int):
     notebook = load_owned(notebook_id)
-    response = jsonify(services.export(notebook))
+    response = jsonify(queries.notebook_export(notebook))
     response.headers["Content-Disposition"] = (
         f'attachment; filename="mon-carnet-{notebook.id}.json"'
     )
@@ -533,7 +534,7 @@ def printable(notebook_id: int):
     return render_template(
         "carnet/printable.html",
         notebook=notebook,
-        data=services.export(notebook),
+        data=queries.notebook_export(notebook),
         now_date=date.today().strftime("%d/%m/%Y"),
     )
 
@@ -544,7 +545,7 @@ def request_deletion(notebook_id: int):
     form = forms.ConfirmForm()
     if not form.validate():
         abort(400)
-    services.request_deletion(_user(), notebook.beneficiary)
+    notebook_writes.request_deletion(_user(), notebook.beneficiary)
     flash(
         "Votre demande de suppression est enregistrée. Le coordinateur du territoire vous recontactera.",
         "success",

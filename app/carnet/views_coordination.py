@@ -6,23 +6,17 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
-from sqlalchemy import distinct, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields import Label
 from wtforms.validators import InputRequired, Optional
 
-from app.accounts.models import Membership, User
 from app.accounts.roles import Role
-from app.carnet import bp, imports, queries, services
+from app.carnet import bp, imports, notebooks, queries
 from app.carnet import tokens as carnet_tokens
-from app.carnet.models import Beneficiary, Notebook, NotebookMember
+from app.carnet.models import Notebook
 from app.core import access
 from app.core.forms import BaseForm, choices, max_length, required
-from app.extensions import db
 from app.indicators import carnet as carnet_figures  # the module: it imports app.carnet
-from app.tenancy.models import Structure
 from app.tenancy.services import structures
 
 PAGE_SIZE = 50
@@ -42,73 +36,24 @@ def coordination_home():
     return render_template(
         "carnet/coordination/home.html",
         indicators=carnet_figures.carnet_indicators(),
-        without_referent=db.session.scalar(
-            select(func.count()).select_from(_without_referent().subquery())
-        ),
+        without_referent=queries.count(queries.notebooks_without_referent()),
     )
 
 
 # Structures and their professionals
 
 
-def _professionals_by_structure(territory) -> dict[int, list]:
-    """Professionals of each structure with the number of notebooks they actively follow.
-    One query: memberships joined to users and to per-user counts."""
-    follows = (
-        select(
-            NotebookMember.user_id,
-            func.count(distinct(NotebookMember.notebook_id)).label("notebooks"),
-        )
-        .join(Notebook, Notebook.id == NotebookMember.notebook_id)
-        .where(
-            NotebookMember.territory_id == territory.id,
-            NotebookMember.active.is_(True),
-            Notebook.archived_at.is_(None),
-        )
-        .group_by(NotebookMember.user_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(
-            Membership.structure_id,
-            User.id,
-            User.first_name,
-            User.last_name,
-            User.email,
-            User.phone,
-            func.coalesce(follows.c.notebooks, 0).label("notebooks"),
-        )
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(follows, follows.c.user_id == User.id)
-        .where(
-            Membership.territory_id == territory.id,
-            Membership.role == Role.PROFESSIONAL,
-            Membership.structure_id.is_not(None),
-        )
-        .order_by(User.last_name, User.first_name, User.id)
-    ).all()
-    grouped: dict[int, list] = {}
-    for row in rows:
-        grouped.setdefault(row.structure_id, []).append(row)
-    return grouped
-
-
 @bp.get("/coordination/structures")
 @coordinator
 def coordination_structures():
-    structures = db.session.scalars(select(Structure).order_by(Structure.name)).all()
     return render_template(
         "carnet/coordination/structures.html",
-        structures=structures,
-        professionals=_professionals_by_structure(g.territory),
+        structures=structures(),
+        professionals=queries.professionals_by_structure(g.territory),
     )
 
 
 # Notebooks without a referent
-
-
-def _without_referent():
-    return queries.notebooks_without_referent()
 
 
 class ReferentForm(BaseForm):
@@ -140,16 +85,7 @@ def _referent_form(notebook: Notebook, formdata=None) -> ReferentForm:
 
 def _render_without_referent(failed: tuple[Notebook, ReferentForm] | None = None, status=200):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stmt = _without_referent()
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    notebooks = list(
-        db.session.scalars(
-            stmt.options(selectinload(Notebook.beneficiary), selectinload(Notebook.members))
-            .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-    )
+    notebooks, total = queries.without_referent_page(page, PAGE_SIZE)
     forms = {}
     if failed is not None:
         notebook, form = failed
@@ -181,7 +117,7 @@ def coordination_without_referent():
 @coordinator
 def coordination_set_referent(notebook_id: int):
     # Another territory's notebook is not found (tenant scoping): 404.
-    notebook = services.notebook_or_none(notebook_id)
+    notebook = queries.notebook_or_none(notebook_id)
     if notebook is None:
         abort(404)
     raw = (request.form.get("member_id") or "").strip()
@@ -191,7 +127,7 @@ def coordination_set_referent(notebook_id: int):
     if not form.validate():
         return _render_without_referent((notebook, form), 422)
     member = next(m for m in notebook.members if str(m.id) == form.member_id.data)
-    services.set_referent(_user(), member)
+    notebooks.set_referent(_user(), member)
     flash(
         f"{member.user.full_name} est désormais référent·e du carnet de "
         f"{notebook.beneficiary.full_name}.",
@@ -265,8 +201,7 @@ def coordination_import():
     if kind == imports.BENEFICIARIES:
         try:
             count = imports.import_beneficiaries(_user(), result.records)
-        except IntegrityError:
-            db.session.rollback()
+        except notebooks.DuplicateBeneficiary:
             form.file.errors.append(
                 "Une des personnes du fichier vient d'être enregistrée par ailleurs : rien n'a été "
                 "importé. Vérifiez à nouveau le fichier."
@@ -305,7 +240,7 @@ def coordination_indicators():
 @coordinator
 def coordination_deletions():
     return render_template(
-        "carnet/coordination/deletions.html", requests=services.deletion_requests()
+        "carnet/coordination/deletions.html", requests=queries.deletion_requests()
     )
 
 
@@ -313,11 +248,11 @@ def coordination_deletions():
 @coordinator
 def coordination_erase(beneficiary_id: int):
     # Another territory's person is not found (tenant scoping): 404.
-    beneficiary = next((b for b in services.deletion_requests() if b.id == beneficiary_id), None)
+    beneficiary = queries.deletion_request(beneficiary_id)
     if beneficiary is None:
         abort(404)
     name = beneficiary.full_name
-    services.erase_person(_user(), beneficiary)
+    notebooks.erase_person(_user(), beneficiary)
     flash(f"Les données de {name} ont été supprimées.", "success")
     return redirect(url_for("carnet.coordination_deletions"), 303)
 

@@ -32,13 +32,13 @@ def seed_demo(as_json: bool):
     """Fictional demo accounts for every role (idempotent). Never in production."""
     from app.accounts.seed import load_demo
     from app.carnet.seed import load_demo_notebooks
+    from app.core import transaction
     from app.dora.seed import load_demo_offer
-    from app.extensions import db
 
     logins = load_demo()
-    load_demo_notebooks()
-    load_demo_offer()
-    db.session.commit()
+    with transaction.unit_of_work():
+        load_demo_notebooks()
+        load_demo_offer()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

@@ -357,17 +357,17 @@ def test_long_lists_are_paginated_and_keep_their_filters(client, login_as):
 def test_a_concurrent_creation_of_the_same_person_is_caught_by_the_database(
     client, login_as, monkeypatch
 ):
-    from app.carnet import services
+    from app.carnet import queries
 
     NotebookFactory(beneficiary__nir=VALID_NIR)
-    real = services.find_for_join
+    real = queries.exact_matches
     calls = []
 
     def misses_twice(**kwargs):  # the other creation lands between our check and our write
         calls.append(kwargs)
         return [] if len(calls) <= 2 else real(**kwargs)
 
-    monkeypatch.setattr(services, "find_for_join", misses_twice)
+    monkeypatch.setattr(queries, "exact_matches", misses_twice)
     login_as(member(Role.PROFESSIONAL))
     response = client.post(f"{SSD}/carnets/nouveau", data={**IDENTITY, "nir": VALID_NIR})
     assert response.status_code == 409
