@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -131,8 +131,8 @@ def remind(territory, *, now: datetime | None = None) -> list[tuple[Provider, in
         link = external_url(
             "dora.refresh_link", token=refresh_token(provider, services), territory=territory.slug
         )
-        body = render_template(
-            "dora/mail/reminder.txt",
+        # Rendered without the request's context processors: the command has no request.
+        body = current_app.jinja_env.get_template("dora/mail/reminder.txt").render(
             provider=provider,
             services=services,
             link=link,

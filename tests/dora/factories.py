@@ -96,6 +96,7 @@ class ServiceFactory(BaseFactory):
         due = factory.Trait(
             status=ServiceStatus.PUBLISHED,
             last_confirmed_at=factory.LazyFunction(lambda: utcnow() - timedelta(days=20)),
+            modified_at=factory.LazyAttribute(lambda o: o.last_confirmed_at),
         )
         archived = factory.Trait(status=ServiceStatus.ARCHIVED)
 
