@@ -22,6 +22,7 @@ def _referentials():
 
 
 from app.dora import api, models, views, views_coordination, views_public  # noqa: E402,F401
+from app.dora import cli_search, views_feedback, views_orientations, views_search  # noqa: E402,F401,I001
 
 
 def _cards(user, territory):
@@ -45,6 +46,11 @@ spaces.register(
         public_endpoints=(
             "dora.public_service",
             "dora.refresh_link",
+            "dora.search",
+            "dora.search_questions",
+            "dora.search_sheet",
+            "dora.orientation_link",
+            "dora.sheet_of_action",
             "dora_api.structures",
             "dora_api.services",
         ),

@@ -559,7 +559,9 @@ class OrientationEvent(TerritoryScoped, db.Model):
 
     __tablename__ = "dora_orientation_event"
     __table_args__ = (
-        Index("ix_dora_orientation_event_territory_id_orientation", "territory_id", "orientation_id"),
+        Index(
+            "ix_dora_orientation_event_territory_id_orientation", "territory_id", "orientation_id"
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -578,7 +580,7 @@ class OrientationEvent(TerritoryScoped, db.Model):
 
 
 class SearchFeedback(TerritoryScoped, db.Model):
-    """"Je n'ai pas trouvé de solution" or "je connais une solution", for the coordinator's
+    """ "Je n'ai pas trouvé de solution" or "je connais une solution", for the coordinator's
     queue; unmet needs by theme and commune make the tension indicator."""
 
     __tablename__ = "dora_search_feedback"

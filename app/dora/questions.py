@@ -206,7 +206,11 @@ QUESTIONS: tuple[Question, ...] = (
             Answer("demandeur-emploi", "Demandeuse d'emploi", publics=_t("demandeurs-emploi")),
             Answer("rsa", "Bénéficiaire du RSA", publics=_t("beneficiaires-des-minimas-sociaux")),
             Answer("jeune", "Âgée de moins de 26 ans", publics=_t("jeunes")),
-            Answer("handicap", "En situation de handicap", publics=_t("personnes-en-situation-de-handicap")),
+            Answer(
+                "handicap",
+                "En situation de handicap",
+                publics=_t("personnes-en-situation-de-handicap"),
+            ),
         ),
         multiple=True,
         hint="Plusieurs réponses possibles ; aucune : tous les publics.",

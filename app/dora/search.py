@@ -21,7 +21,14 @@ from sqlalchemy import String, case, cast, event, exists, func, inspect, or_, se
 from sqlalchemy.orm import Session
 
 from app.core.models import utcnow
-from app.dora.models import Commune, Provider, Service, ServiceStatus, ServiceThematique, ServiceZone
+from app.dora.models import (
+    Commune,
+    Provider,
+    Service,
+    ServiceStatus,
+    ServiceThematique,
+    ServiceZone,
+)
 from app.dora.questions import Criteria, criteria_for
 from app.extensions import db
 from app.tenancy.models import Structure
@@ -237,7 +244,9 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
             .offset((page - 1) * PAGE_SIZE)
             .execution_options(all_territories=True)
         ).all()
-    return Results(rows=[_row(r, commune) for r in rows], total=total or 0, page=page, criteria=criteria)
+    return Results(
+        rows=[_row(r, commune) for r in rows], total=total or 0, page=page, criteria=criteria
+    )
 
 
 def _rows(commune: Commune):

@@ -43,7 +43,9 @@ def places_of(department: str) -> tuple[Place, ...]:
         select(Commune).where(Commune.department == department).order_by(Commune.name)
     )
     return tuple(
-        Place(c.code, c.name, tuple(c.postal_code_list), c.department, c.epci, c.latitude, c.longitude)
+        Place(
+            c.code, c.name, tuple(c.postal_code_list), c.department, c.epci, c.latitude, c.longitude
+        )
         for c in rows
     )
 
@@ -85,6 +87,7 @@ class SearchQuery:
     filters: Filters = field(default_factory=Filters)
     page: int = 1
     sid: str = ""
+    barrier_grant: str = ""  # from a notebook's barrier (a grant, see carnet_link)
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -107,6 +110,7 @@ def read_query(args, department: str) -> SearchQuery:
         commune_text=(args.get("commune") or "").strip()[:150],
         theme=(args.get("theme") or "").strip(),
         sid=(args.get("sid") or "")[:16],
+        barrier_grant=(args.get("frein") or "")[:300],
     )
     if not query.submitted:
         return query
@@ -132,8 +136,7 @@ def read_query(args, department: str) -> SearchQuery:
     keywords = " ".join((args.get("mots") or "").split())
     if len(keywords) > MAX_KEYWORDS_LENGTH:
         query.errors["mots"] = (
-            f"Les mots-clés font au plus {MAX_KEYWORDS_LENGTH} caractères "
-            f"(ici {len(keywords)})."
+            f"Les mots-clés font au plus {MAX_KEYWORDS_LENGTH} caractères (ici {len(keywords)})."
         )
         keywords = keywords[:MAX_KEYWORDS_LENGTH]
     types = args.getlist("type")
@@ -166,6 +169,7 @@ def url_args(query: SearchQuery, **overrides) -> dict:
         "frais": query.filters.fees,
         "accueil": query.filters.modes or None,
         "sid": query.sid or None,
+        "frein": query.barrier_grant or None,
     }
     args.update(overrides)
     return {k: v for k, v in args.items() if v not in (None, "", [])}

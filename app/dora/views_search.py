@@ -50,7 +50,9 @@ def search_page():
             # A new search: its id goes in the URL, so that refining it stays the same search.
             query.sid = log.public_id
             if not htmx.is_htmx():
-                return htmx.redirect(_search_url(query, page=query.page if query.page > 1 else None))
+                return htmx.redirect(
+                    _search_url(query, page=query.page if query.page > 1 else None)
+                )
     status = 422 if query.errors else 200
     response = htmx.render(
         "dora/search.html",
@@ -59,7 +61,9 @@ def search_page():
         **_context(query, results),
     )
     if htmx.is_htmx() and query.ready:
-        response.headers["HX-Push-Url"] = _search_url(query, page=query.page if query.page > 1 else None)
+        response.headers["HX-Push-Url"] = _search_url(
+            query, page=query.page if query.page > 1 else None
+        )
     return response
 
 
@@ -76,11 +80,12 @@ def _context(query, results) -> dict:
         "mode_choices": [(m.value, m.label) for m in ModeAccueil],
         "page_url": lambda page: _search_url(query, page=page),
         "sheet_url": lambda public_id: url_for(
-            "dora.search_sheet", public_id=public_id, sid=query.sid or None
+            "dora.search_sheet",
+            public_id=public_id,
+            sid=query.sid or None,
+            frein=query.barrier_grant or None,
         ),
-        "feedback_url": url_for(
-            "dora.feedback", **search_form.url_args(query)
-        )
+        "feedback_url": url_for("dora.feedback", **search_form.url_args(query))
         if query.ready
         else None,
         "is_caseworker": _is_caseworker(),
@@ -113,7 +118,9 @@ def search_sheet(public_id: str):
     sid = (request.args.get("sid") or "")[:16]
     log = search_log.sheet_opened(sid)
     caseworker = _is_caseworker()
-    public_url = external_url("dora.public_service", territory=g.territory.slug, public_id=public_id)
+    public_url = external_url(
+        "dora.public_service", territory=g.territory.slug, public_id=public_id
+    )
     share_text = (
         f"{service.name} ({service.provider.name}) : voici la fiche du service dont nous avons "
         f"parlé. {public_url}"
