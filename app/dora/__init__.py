@@ -21,8 +21,17 @@ def _referentials():
     return {"enums": models}
 
 
-from app.dora import api, models, views, views_coordination, views_public  # noqa: E402,F401
-from app.dora import cli_search, views_feedback, views_orientations, views_search  # noqa: E402,F401,I001
+from app.dora import (  # noqa: E402,F401  # noqa: E402,F401,I001
+    api,
+    cli_search,
+    models,
+    views,
+    views_coordination,
+    views_feedback,
+    views_orientations,
+    views_public,
+    views_search,
+)
 
 
 def _cards(user, territory):

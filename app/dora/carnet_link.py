@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import g, url_for
 from sqlalchemy import select
 
-from app.carnet import perms as carnet_perms
 from app.carnet import history, plans
+from app.carnet import perms as carnet_perms
 from app.carnet.models import Action, ActionStatus, Barrier, BarrierTheme
 from app.core import grants
 from app.dora import search_form

@@ -47,16 +47,23 @@ class OrientationForm(BaseForm):
         if not field.data:
             raise ValidationError("Cochez cette case : la personne doit avoir donné son accord.")
 
-    def validate_email(self, field):
-        if self.contact_preference.data == ContactPreference.EMAIL.value and not field.data:
-            raise ValidationError("Indiquez l'adresse électronique de la personne.")
-
-    def validate_phone(self, field):
-        if self.contact_preference.data == ContactPreference.PHONE.value and not field.data:
-            raise ValidationError("Indiquez le téléphone de la personne.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The chosen way to be reached needs its detail (the fields are optional otherwise).
+        wanted = {
+            ContactPreference.EMAIL.value: (
+                self.email,
+                "Indiquez l'adresse électronique de la personne.",
+            ),
+            ContactPreference.PHONE.value: (self.phone, "Indiquez le téléphone de la personne."),
+        }.get(self.contact_preference.data)
+        if wanted and not wanted[0].data and not wanted[0].errors:
+            wanted[0].errors = [*wanted[0].errors, wanted[1]]
+            return False
+        return valid
 
     def validate_criteria(self, field):
-        allowed = {value for value, _ in field.choices}
+        allowed = {choice.value for choice in field.choices}
         if set(field.data or []) - allowed:
             raise ValidationError("Critère inconnu : cochez parmi ceux proposés.")
 
@@ -89,6 +96,8 @@ class FeedbackForm(BaseForm):
 class TimeSavedForm(BaseForm):
     answer = RadioField(
         "Avez-vous gagné du temps pour trouver une solution grâce à DORA ?",
-        choices=[("oui", "Oui"), ("non", "Non"), ("passer", "Je ne souhaite pas répondre")],
+        choices=choices(
+            [("oui", "Oui"), ("non", "Non"), ("passer", "Je ne souhaite pas répondre")]
+        ),
         validators=[required()],
     )

@@ -79,7 +79,7 @@ def allowed(orientation: Orientation, name: str) -> bool:
 def apply(orientation: Orientation, name: str, actor=None, at: datetime | None = None):
     """Move `orientation` through transition `name` (refused if the table does not allow it)."""
     transition = TRANSITIONS[name]
-    before = orientation.status if orientation.id is not None else None
+    before = None if name == "create" else orientation.status
     if before not in transition.sources or orientation.anonymised_at is not None:
         raise Refused(
             f"Impossible : l'orientation est « {orientation.status.label.lower()} »."

@@ -42,9 +42,79 @@ INDEXED = ("name", "summary", "description")
 # PostgreSQL's `french` configuration drops these; SQLite's side does the same, so that both
 # backends answer alike ("garde d'enfants" needs neither "d" nor a stop word in the sheet).
 STOP_WORDS = frozenset(
-    """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me
-    même mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes
-    toi ton tu un une vos votre vous c d j l à m n s t y été être avoir est sont""".split()
+    [
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "et",
+        "eux",
+        "il",
+        "ils",
+        "je",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "lui",
+        "ma",
+        "mais",
+        "me",
+        "même",
+        "mes",
+        "moi",
+        "mon",
+        "ne",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "ta",
+        "te",
+        "tes",
+        "toi",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "vos",
+        "votre",
+        "vous",
+        "c",
+        "d",
+        "j",
+        "l",
+        "à",
+        "m",
+        "n",
+        "s",
+        "t",
+        "y",
+        "été",
+        "être",
+        "avoir",
+        "est",
+        "sont",
+    ]
 )
 _WORD = re.compile(r"[0-9a-z]+")
 _stemmer = snowballstemmer.stemmer("french")
@@ -78,7 +148,7 @@ def _write_index(connection, rows: list[tuple[int, str]]) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(
             text(
-                f"INSERT INTO {FTS_TABLE} (service_id, document) "
+                "INSERT INTO dora_service_fts (service_id, document) "
                 "VALUES (:id, to_tsvector('french', unaccent(:doc))) "
                 "ON CONFLICT (service_id) DO UPDATE SET document = excluded.document"
             ),
@@ -86,10 +156,10 @@ def _write_index(connection, rows: list[tuple[int, str]]) -> None:
         )
     else:
         connection.execute(
-            text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), [{"id": i} for i, _ in rows]
+            text("DELETE FROM dora_service_fts WHERE rowid = :id"), [{"id": i} for i, _ in rows]
         )
         connection.execute(
-            text(f"INSERT INTO {FTS_TABLE} (rowid, document) VALUES (:id, :doc)"),
+            text("INSERT INTO dora_service_fts (rowid, document) VALUES (:id, :doc)"),
             [{"id": i, "doc": " ".join(stems(doc))} for i, doc in rows],
         )
 
@@ -116,7 +186,7 @@ def _index_flushed_sheets(session, flush_context) -> None:
 def rebuild_index(connection=None, batch: int = 2000) -> int:
     """Rebuild the whole index from the sheets (after a bulk load that bypassed the ORM)."""
     connection = connection or db.session.connection()
-    connection.execute(text(f"DELETE FROM {FTS_TABLE}"))
+    connection.execute(text("DELETE FROM dora_service_fts"))
     done = last = 0
     while True:
         rows = connection.execute(
@@ -139,7 +209,7 @@ def _matching_ids(keywords: str):
         if not words(keywords):
             return None
         return text(
-            f"SELECT service_id FROM {FTS_TABLE} "
+            "SELECT service_id FROM dora_service_fts "
             "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
         ).bindparams(keywords=keywords)
     terms = stems(keywords)[:MAX_WORDS]
@@ -147,9 +217,9 @@ def _matching_ids(keywords: str):
         return None
     # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
     match = " ".join(f'"{term}"' for term in terms)
-    return text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match").bindparams(
-        match=match
-    )
+    return text(
+        "SELECT rowid FROM dora_service_fts WHERE dora_service_fts MATCH :match"
+    ).bindparams(match=match)
 
 
 # The search.

@@ -7,6 +7,7 @@ from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user
 
 from app.core import access, htmx
+from app.core.forms import choices
 from app.dora import bp, carnet_link, orientations, perms, queries, search_log
 from app.dora.forms import ConfirmForm
 from app.dora.forms_search import OrientationForm, RefuseForm, StartForm
@@ -42,7 +43,7 @@ def orient(public_id: str):
     form = OrientationForm(
         data=carnet_link.prefill(barrier) if barrier and request.method == "GET" else None
     )
-    form.criteria.choices = [(label, label) for label in met]
+    form.criteria.choices = choices([(label, label) for label in met])
     if request.method == "GET":
         form.criteria.data = met
     if form.validate_on_submit():

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.core import access, htmx
 from app.core.urls import external_url
-from app.dora import bp, perms, questions, queries, search, search_form, search_log
+from app.dora import bp, perms, queries, questions, search, search_form, search_log
 from app.dora.models import Frais, ModeAccueil, Public, TypeService
 
 

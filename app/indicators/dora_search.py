@@ -134,8 +134,8 @@ def tension(since: datetime, limit: int = 20) -> list[dict]:
         .order_by(unmet.desc(), searched.c.searches.desc(), searched.c.theme, searched.c.commune)
         .limit(limit)
     ).all()
-    from app.dora.questions import theme_label
     from app.dora.queries import communes_by_code
+    from app.dora.questions import theme_label
 
     names = communes_by_code(r[1] for r in rows)
     return [
