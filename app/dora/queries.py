@@ -232,13 +232,21 @@ def suggestions_for(provider: Provider) -> list[Suggestion]:
 
 def suggestions_waiting():
     """(provider, pending suggestions) of the territory, for the coordinator."""
-    return db.session.execute(
-        select(Provider, func.count(Suggestion.id))
-        .join(Service, Service.provider_id == Provider.id)
+    waiting = (
+        select(
+            Service.provider_id,
+            func.count(Suggestion.id).label("count"),
+            func.min(Suggestion.created_at).label("oldest"),
+        )
         .join(Suggestion, Suggestion.service_id == Service.id)
         .where(Suggestion.status == SuggestionStatus.PENDING)
-        .group_by(Provider.id)
-        .order_by(func.min(Suggestion.created_at))
+        .group_by(Service.provider_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(Provider, waiting.c.count)
+        .join(waiting, waiting.c.provider_id == Provider.id)
+        .order_by(waiting.c.oldest, Provider.id)
     ).all()
 
 

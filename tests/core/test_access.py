@@ -38,11 +38,17 @@ def public_endpoints() -> set[str]:
 
 
 def concrete_url(rule) -> str:
-    """A URL for `rule` with plausible values: a real territory, id 1, a dummy token."""
+    """A URL for `rule` with plausible values: a real territory running the rule's space, id 1,
+    a dummy token."""
     values = {}
+    space = spaces.get(rule.endpoint.split(".")[0])
     for name in rule.arguments:
         if name == "territory":
-            values[name] = "seine-saint-denis"
+            values[name] = (
+                space.default_territories[0]
+                if space and space.default_territories
+                else "seine-saint-denis"
+            )
         elif rule._converters[name].__class__.__name__ == "IntegerConverter":
             values[name] = 1
         else:
