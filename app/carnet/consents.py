@@ -92,17 +92,39 @@ def refuse_consent(person, consent: Consent) -> None:
     )
 
 
-def revoke_consent(person, consent: Consent) -> None:
-    """Takes effect at once: the next request of whoever it covered is refused."""
-    consent.status = ConsentStatus.REVOKED
-    consent.revoked_at = utcnow()
-    history.record(
-        person,
-        consent.notebook,
-        "consent",
-        "Partage retiré",
-        summary=f"Partage retiré à {whom(consent)}",
-    )
+def revoke_consent(person, consent: Consent) -> list[str]:
+    """End every access the consent gave, at the next request. Withdrawing a structure-wide
+    share withdraws the structure: no supporter of that structure reads the notebook any more,
+    whatever consent of theirs it came with. Returns the names of those who lost access."""
+    from app.carnet.perms import member_is_covered
+
+    notebook = consent.notebook
+    active = [m for m in notebook.members if m.active]
+    covered_before = {m.user_id for m in active if member_is_covered(m, notebook)}
+    now = utcnow()
+    ending = [consent]
+    if consent.user_id is None and consent.structure_id is not None:
+        of_structure = {m.user_id for m in active if m.structure_id == consent.structure_id}
+        ending += [
+            c
+            for c in notebook.consents
+            if c is not consent
+            and c.is_valid(now)
+            and (c.user_id in of_structure or c.structure_id == consent.structure_id)
+        ]
+    for ended in ending:
+        ended.status = ConsentStatus.REVOKED
+        ended.revoked_at = now
+    lost = [
+        m.user.full_name
+        for m in active
+        if m.user_id in covered_before and not member_is_covered(m, notebook)
+    ]
+    summary = f"Partage retiré à {whom(consent)}"
+    if consent.user_id is None:
+        summary = f"Partage retiré à toute la structure {whom(consent)}"
+    history.record(person, notebook, "consent", "Partage retiré", summary=summary)
+    return lost
 
 
 def renew_consent(person, consent: Consent) -> None:

@@ -152,7 +152,7 @@ class ListFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField("Rechercher (nom, prénom ou NIR)", validators=[Optional(), max_length(100)])
+    q = StringField("Rechercher (nom ou prénom)", validators=[Optional(), max_length(100)])
     birth_date = DateInput("Date de naissance", [Optional()])
     theme = SelectField(
         "Frein",

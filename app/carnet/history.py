@@ -40,8 +40,11 @@ def record(
     if target is not None and getattr(target, "id", None) is None:
         db.session.flush()  # the audit entry names the record by its id
     summary = summary or (f"{label} : {text}" if text else label)
+    if notebook.id is None:
+        db.session.flush()
     event = TimelineEvent(
         notebook=notebook,
+        territory_id=notebook.territory_id,
         actor_id=getattr(actor, "id", None),
         kind=kind,
         summary=summary[:300],
@@ -51,8 +54,6 @@ def record(
     if barrier is not None and barrier.id is None:
         event.barrier = barrier
     db.session.add(event)
-    if notebook.id is None:
-        db.session.flush()
     # "objective 12: Objectif ajouté": which record, in words of the application.
     what = f"{kind} {target.id}" if target is not None else kind
     audit.record(actor, "modified", "notebook", notebook.id, f"{what}: {label}")

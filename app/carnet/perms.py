@@ -1,16 +1,25 @@
-"""Who may see and change a notebook. One place for these rules; every view goes through them."""
+"""Who may see and change a notebook: one predicate per decision, for one record.
+
+Each rule has its list counterpart in `queries.py`, named after the same rule
+(`access_level` ↔ `notebooks_visible_to` / `notebooks_listed_for`, `consent_covers` ↔
+`covering_consent_clause`, `can_see_barrier_detail` ↔ `barriers_detailed_for`,
+`can_write_professional_notes` ↔ `notebooks_noted_by`, `can_request_to_join` ↔
+`notebooks_joinable_by`); `tests/carnet/test_perms.py` proves, on a role × consent state ×
+membership × territory table, that each pair agrees. Views, fragments, the API and templates
+use these and never restate them.
+"""
 
 from __future__ import annotations
 
 import enum
 
 from app.accounts.roles import Role
-from app.carnet.models import ConsentStatus, Notebook
+from app.carnet.models import ConsentStatus, Notebook, Visibility
 from app.core.models import utcnow
 
 
 class Access(enum.IntEnum):
-    NONE = 0
+    NONE = 0  # not even listed: the notebook does not exist for this user (404)
     IDENTITY = 1  # identity and supporters' contacts only
     FULL = 2  # the whole notebook
 
@@ -21,41 +30,52 @@ def is_owner(user, notebook: Notebook) -> bool:
 
 
 def active_member(user, notebook: Notebook):
+    """The user's active membership of the notebook (None if they do not support the person)."""
     return next((m for m in notebook.members if m.user_id == user.id and m.active), None)
 
 
+def consent_covers(consent, user_id: int, member_structure_id: int | None, now=None) -> bool:
+    """A consent covers a supporter while granted and not expired, when it names them, or when it
+    names no one but the structure they support the person for (a structure-wide share)."""
+    if not consent.is_valid(now or utcnow()):
+        return False
+    if consent.user_id is not None:
+        return consent.user_id == user_id
+    return consent.structure_id is not None and consent.structure_id == member_structure_id
+
+
 def has_valid_consent(user, notebook: Notebook, member=None) -> bool:
-    """The person granted sharing to this professional (or to their structure), not expired."""
+    """The person's sharing covers this professional as one of their supporters."""
     member = member or active_member(user, notebook)
+    if member is None:
+        return False
     now = utcnow()
-    for consent in notebook.consents:
-        if not consent.is_valid(now):
-            continue
-        if consent.user_id == user.id:
-            return True
-        # A consent to the whole structure (no professional named) covers its members.
-        if (
-            member
-            and consent.user_id is None
-            and consent.structure_id
-            and consent.structure_id == member.structure_id
-        ):
-            return True
-    return False
+    return any(consent_covers(c, user.id, member.structure_id, now) for c in notebook.consents)
 
 
-def access_level(user, notebook: Notebook, territory) -> Access:
-    """The person sees everything; a professional sees the content only while an active member
-    with the person's valid consent, otherwise identity and contacts; a coordinator sees identity
-    and contacts (to assign referents); anyone else nothing."""
+def member_is_covered(member, notebook: Notebook) -> bool:
+    """Whether a supporter's access is covered by the person's consent (shown on their card)."""
+    now = utcnow()
+    return any(
+        consent_covers(c, member.user_id, member.structure_id, now) for c in notebook.consents
+    )
+
+
+def access_level(user, notebook: Notebook, territory, *, granted: bool = False) -> Access:
+    """The person sees everything. A professional of the territory who actively supports the
+    person sees the content while their consent covers them, identity and contacts otherwise; one
+    who does not support them sees nothing, unless an exact-match search `granted` them the
+    identity (to ask to join). A coordinator sees identity and contacts (to assign referents).
+    Anyone else: nothing."""
     if is_owner(user, notebook):
         return Access.FULL
     roles = user.roles_in(territory)
     if Role.PROFESSIONAL in roles:
         member = active_member(user, notebook)
-        if member and has_valid_consent(user, notebook, member):
-            return Access.FULL
-        return Access.IDENTITY
+        if member is not None:
+            return Access.FULL if has_valid_consent(user, notebook, member) else Access.IDENTITY
+        if granted:
+            return Access.IDENTITY
     if Role.COORDINATOR in roles:
         return Access.IDENTITY
     return Access.NONE
@@ -73,20 +93,30 @@ def can_write_professional_notes(user, notebook: Notebook, territory) -> bool:
 
 
 def can_see_barrier_detail(user, notebook: Notebook, barrier) -> bool:
-    """A summary-only barrier shows its detail to the person and their referents only."""
-    if barrier.visibility.value == "detail" or is_owner(user, notebook):
+    """A barrier shared in detail shows its situation, objectives, actions and history to whoever
+    sees the notebook's content; one shared in summary only (health by default) shows them to the
+    person and their referent only — the others see its theme and status."""
+    if barrier.visibility == Visibility.DETAIL or is_owner(user, notebook):
         return True
     member = active_member(user, notebook)
     return bool(member and member.is_referent)
 
 
-def can_request_to_join(user, notebook: Notebook, territory) -> bool:
-    if Role.PROFESSIONAL not in user.roles_in(territory):
-        return False
-    pending = any(
+def has_pending_request(user, notebook: Notebook) -> bool:
+    """The professional asked to join and the person has not answered yet."""
+    return any(
         c.user_id == user.id and c.status == ConsentStatus.REQUESTED for c in notebook.consents
     )
-    return not pending and not (active_member(user, notebook) and has_valid_consent(user, notebook))
+
+
+def can_request_to_join(user, notebook: Notebook, territory) -> bool:
+    """A professional of the territory may ask to join unless a request of theirs awaits the
+    person's answer or they already see the content (their own notebook included)."""
+    if Role.PROFESSIONAL not in user.roles_in(territory):
+        return False
+    if has_pending_request(user, notebook):
+        return False
+    return access_level(user, notebook, territory) != Access.FULL
 
 
 def structure_may_read(structure_id: int | None, notebook: Notebook) -> bool:
@@ -100,8 +130,8 @@ def structure_may_read(structure_id: int | None, notebook: Notebook) -> bool:
     return any(
         consent.is_valid(now)
         and (
-            consent.structure_id == structure_id
-            or structure_of.get(consent.user_id) == structure_id
+            (consent.user_id is None and consent.structure_id == structure_id)
+            or (consent.user_id is not None and structure_of.get(consent.user_id) == structure_id)
         )
         for consent in notebook.consents
     )

@@ -5,11 +5,12 @@ No writes here (see notebooks.py, consents.py, plans.py, notes.py); lists select
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, distinct, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
@@ -24,6 +25,7 @@ from app.carnet.models import (
     Notebook,
     NotebookMember,
     Objective,
+    Visibility,
 )
 from app.core.models import AuditEntry, utcnow
 from app.core.spaces import Card
@@ -90,36 +92,126 @@ def users_by_id(ids) -> dict[int, User]:
 # Lists
 
 
-def _valid_consent_clause(user):
+def covering_consent_clause(member=NotebookMember):
+    """SQL form of `perms.consent_covers`: a valid consent of the member's notebook naming them,
+    or naming no one but the structure they support the person for."""
     now = utcnow()
     return exists().where(
-        Consent.notebook_id == Notebook.id,
+        Consent.notebook_id == member.notebook_id,
         Consent.status == ConsentStatus.GRANTED,
         or_(Consent.expires_at.is_(None), Consent.expires_at > now),
         or_(
-            Consent.user_id == user.id,
-            and_(  # a consent to the whole structure covers its members
+            Consent.user_id == member.user_id,
+            and_(
                 Consent.user_id.is_(None),
                 Consent.structure_id.is_not(None),
-                Consent.structure_id == NotebookMember.structure_id,
+                Consent.structure_id == member.structure_id,
             ),
         ),
     )
 
 
-def notebooks_visible_to(user):
-    """SELECT of the notebooks whose content `user` may see: their own, or those where they are an
-    active member with the person's valid consent. Tenant scoping adds the territory."""
-    member_with_consent = (
-        select(NotebookMember.notebook_id)
-        .where(NotebookMember.user_id == user.id, NotebookMember.active.is_(True))
-        .where(_valid_consent_clause(user))
+def _holds_role(user, role: Role):
+    """The user holds `role` in the notebook's territory."""
+    return exists().where(
+        Membership.user_id == user.id,
+        Membership.role == role,
+        Membership.territory_id == Notebook.territory_id,
     )
-    own = select(Beneficiary.id).where(Beneficiary.user_id == user.id)
+
+
+def _supported_by(user):
+    """Notebook ids the user actively supports as a professional of the notebook's territory."""
+    return (
+        select(NotebookMember.notebook_id)
+        .join(Notebook, Notebook.id == NotebookMember.notebook_id)
+        .where(
+            NotebookMember.user_id == user.id,
+            NotebookMember.active.is_(True),
+            _holds_role(user, Role.PROFESSIONAL),
+        )
+    )
+
+
+def _own(user):
+    return select(Beneficiary.id).where(Beneficiary.user_id == user.id)
+
+
+def notebooks_visible_to(user):
+    """SELECT of the notebooks whose content `user` may see (`perms.access_level` FULL): their
+    own, or those they actively support as a professional with the person's covering consent.
+    Tenant scoping adds the territory."""
+    covered = _supported_by(user).where(covering_consent_clause())
     return select(Notebook).where(
         Notebook.archived_at.is_(None),
-        or_(Notebook.id.in_(member_with_consent), Notebook.beneficiary_id.in_(own)),
+        or_(Notebook.id.in_(covered), Notebook.beneficiary_id.in_(_own(user))),
     )
+
+
+def notebooks_listed_for(user):
+    """SELECT of the notebooks `user` may list (`perms.access_level` at least IDENTITY, without a
+    search grant): their own, those they actively support, and, for a coordinator, every notebook
+    of their territory. Any other id is a 404 for them."""
+    return select(Notebook).where(
+        Notebook.archived_at.is_(None),
+        or_(
+            Notebook.beneficiary_id.in_(_own(user)),
+            Notebook.id.in_(_supported_by(user)),
+            _holds_role(user, Role.COORDINATOR),
+        ),
+    )
+
+
+def notebooks_noted_by(user):
+    """SELECT of the notebooks where `user` writes professional notes
+    (`perms.can_write_professional_notes`): content visible, and not their own."""
+    return notebooks_visible_to(user).where(~Notebook.beneficiary_id.in_(_own(user)))
+
+
+def notebooks_joinable_by(user):
+    """SELECT of the notebooks `user` may ask to join (`perms.can_request_to_join`): as a
+    professional of the territory, without a pending request, not already seeing the content
+    (their own notebook included)."""
+    pending = select(Consent.notebook_id).where(
+        Consent.user_id == user.id, Consent.status == ConsentStatus.REQUESTED
+    )
+    return select(Notebook).where(
+        Notebook.archived_at.is_(None),
+        _holds_role(user, Role.PROFESSIONAL),
+        ~Notebook.id.in_(pending),
+        ~Notebook.id.in_(notebooks_visible_to(user).with_only_columns(Notebook.id)),
+    )
+
+
+def barriers_detailed_for(user):
+    """SELECT of the barriers whose detail (situation, objectives, actions, history) `user` may
+    read (`perms.can_see_barrier_detail`), among the notebooks whose content they see: shared in
+    detail, or in summary to the person and the notebook's referent."""
+    referent_of = select(NotebookMember.notebook_id).where(
+        NotebookMember.user_id == user.id,
+        NotebookMember.active.is_(True),
+        NotebookMember.is_referent.is_(True),
+    )
+    return select(Barrier).where(
+        Barrier.notebook_id.in_(notebooks_visible_to(user).with_only_columns(Notebook.id)),
+        or_(
+            Barrier.visibility == Visibility.DETAIL,
+            Barrier.notebook_id.in_(referent_of),
+            Barrier.notebook_id.in_(
+                select(Notebook.id).where(Notebook.beneficiary_id.in_(_own(user)))
+            ),
+        ),
+    )
+
+
+@dataclass
+class SupportedRow:
+    """One line of "mes carnets": the content columns only where the user may see them."""
+
+    notebook: Notebook
+    content_visible: bool
+    open_barriers: int | None
+    referent: str | None
 
 
 def notebooks_supported_by(
@@ -132,37 +224,34 @@ def notebooks_supported_by(
     inactive: bool = False,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Notebook], int]:
-    """The professional's notebooks (active member, any consent state) with search and filters."""
+) -> tuple[list[SupportedRow], int]:
+    """The professional's notebooks (active member, any consent state), searched by name and
+    birth date; filtered by barrier theme only among those whose content they see, and showing
+    barrier counts only for those."""
+    visible_ids = notebooks_visible_to(user).with_only_columns(Notebook.id)
     stmt = (
         select(Notebook)
         .join(Notebook.beneficiary)
-        .join(NotebookMember, NotebookMember.notebook_id == Notebook.id)
-        .where(
-            NotebookMember.user_id == user.id,
-            NotebookMember.active.is_(True),
-            Notebook.archived_at.is_(None),
-        )
+        .where(Notebook.id.in_(_supported_by(user)), Notebook.archived_at.is_(None))
     )
     if query:
         term = f"%{query.strip().lower()}%"
-        compact = query.replace(" ", "")
         stmt = stmt.where(
             or_(
                 func.lower(Beneficiary.first_name + " " + Beneficiary.last_name).like(term),
                 func.lower(Beneficiary.last_name + " " + Beneficiary.first_name).like(term),
-                Beneficiary.nir == compact.upper(),
             )
         )
     if birth_date:
         stmt = stmt.where(Beneficiary.birth_date == birth_date)
     if theme:
         stmt = stmt.where(
+            Notebook.id.in_(visible_ids),
             exists().where(
                 Barrier.notebook_id == Notebook.id,
                 Barrier.theme == theme,
                 Barrier.status != BarrierStatus.LIFTED,
-            )
+            ),
         )
     if without_referent:
         stmt = stmt.where(
@@ -179,19 +268,36 @@ def notebooks_supported_by(
         stmt = stmt.where(
             or_(Notebook.last_modified_at.is_(None), Notebook.last_modified_at < cutoff)
         )
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(
-        stmt.options(
-            selectinload(Notebook.beneficiary),
-            selectinload(Notebook.members),
-            selectinload(Notebook.barriers),
-            selectinload(Notebook.consents),
-        )
-        .order_by(Beneficiary.last_name, Beneficiary.first_name)
+    total = count(stmt)
+    page = stmt.subquery()
+    notebook = aliased(Notebook, page)
+    open_barriers = (
+        select(func.count(Barrier.id))
+        .where(Barrier.notebook_id == notebook.id, Barrier.status != BarrierStatus.LIFTED)
+        .correlate(page)
+        .scalar_subquery()
+    )
+    visible = notebook.id.in_(visible_ids)
+    rows = db.session.execute(
+        select(notebook, visible.label("visible"), open_barriers.label("open_barriers"))
+        .join(Beneficiary, Beneficiary.id == notebook.beneficiary_id)
+        .options(selectinload(notebook.beneficiary), selectinload(notebook.members))
+        .order_by(Beneficiary.last_name, Beneficiary.first_name, notebook.id)
         .limit(limit)
         .offset(offset)
     ).all()
-    return list(rows), total
+    result = []
+    for row in rows:
+        referent = next((m for m in row[0].members if m.is_referent and m.active), None)
+        result.append(
+            SupportedRow(
+                notebook=row[0],
+                content_visible=bool(row.visible),
+                open_barriers=row.open_barriers if row.visible else None,
+                referent=referent.user.full_name if referent else None,
+            )
+        )
+    return result, total
 
 
 def exact_matches(*, last_name: str, first_name: str, birth_date: date | None, nir: str | None):
@@ -308,23 +414,104 @@ def notebook_export(notebook: Notebook) -> dict:
 
 # The person's access log
 
-LOGGED_ACTIONS = ("viewed", "viewed_identity", "modified", "refused", "api_read")
+LOGGED_ACTIONS = ("viewed", "viewed_identity", "modified", "api_read")
 
 
-def access_log(notebook: Notebook) -> list[AuditEntry]:
-    """Who viewed or changed the notebook, newest first (shown to the person)."""
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == "notebook",
-                AuditEntry.object_id == notebook.id,
-                AuditEntry.territory_id == notebook.territory_id,
-                AuditEntry.action.in_(LOGGED_ACTIONS),
-            )
-            .order_by(AuditEntry.at.desc())
-            .limit(200)
+def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
+    """Who viewed or changed the notebook, newest first, one page at a time (shown to the
+    person). Refused attempts are grouped per person and day, so that a prober's many attempts
+    take one line and never push the real readers away. Returns (rows, total lines); each row
+    has `at`, `actor_id`, `action`, `detail` and `times`."""
+    mine = (
+        AuditEntry.object_type == "notebook",
+        AuditEntry.object_id == notebook.id,
+        AuditEntry.territory_id == notebook.territory_id,
+    )
+    reads_and_changes = select(
+        AuditEntry.at.label("at"),
+        AuditEntry.actor_id.label("actor_id"),
+        AuditEntry.action.label("action"),
+        AuditEntry.detail.label("detail"),
+        literal(1).label("times"),
+    ).where(*mine, AuditEntry.action.in_(LOGGED_ACTIONS))
+    refusals = (
+        select(
+            func.max(AuditEntry.at).label("at"),
+            AuditEntry.actor_id.label("actor_id"),
+            literal("refused").label("action"),
+            literal("").label("detail"),
+            func.count().label("times"),
         )
+        .where(*mine, AuditEntry.action == "refused")
+        .group_by(AuditEntry.actor_id, func.date(AuditEntry.at))
+    )
+    lines = union_all(reads_and_changes, refusals).subquery()
+    total = db.session.scalar(select(func.count()).select_from(lines)) or 0
+    rows = db.session.execute(
+        select(lines).order_by(lines.c.at.desc()).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return [_LogLine(*row) for row in rows], total
+
+
+@dataclass
+class _LogLine:
+    at: object
+    actor_id: int | None
+    action: str
+    detail: str
+    times: int
+
+    def __post_init__(self):
+        if isinstance(self.at, str):  # SQLite hands the grouped maximum back as text
+            from datetime import UTC, datetime
+
+            parsed = datetime.fromisoformat(self.at)
+            self.at = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# The professional's landing
+
+
+@dataclass
+class Landing:
+    pending: list  # (notebook_id, person's name, asked on)
+    appointments: list  # (at, notebook_id, person's name)
+
+
+def professional_landing(user, limit: int = 10) -> Landing:
+    """What awaits the professional now: their requests the person has not answered yet, and
+    their upcoming appointments, soonest first (identity only: names and dates)."""
+    person = (Beneficiary.first_name + " " + Beneficiary.last_name).label("person")
+    pending = db.session.execute(
+        select(Notebook.id, person, Consent.created_at)
+        .join(Consent, Consent.notebook_id == Notebook.id)
+        .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .where(
+            Consent.user_id == user.id,
+            Consent.status == ConsentStatus.REQUESTED,
+            Notebook.archived_at.is_(None),
+            Notebook.id.in_(_supported_by(user)),
+        )
+        .order_by(Consent.created_at)
+        .limit(limit)
+    ).all()
+    appointments = db.session.execute(
+        select(Appointment.at, Notebook.id, person)
+        .join(NotebookMember, NotebookMember.id == Appointment.member_id)
+        .join(Notebook, Notebook.id == Appointment.notebook_id)
+        .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .where(
+            NotebookMember.user_id == user.id,
+            NotebookMember.active.is_(True),
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.at >= utcnow(),
+            Notebook.archived_at.is_(None),
+        )
+        .order_by(Appointment.at)
+        .limit(limit)
+    ).all()
+    return Landing(
+        pending=[tuple(r) for r in pending], appointments=[tuple(r) for r in appointments]
     )
 
 

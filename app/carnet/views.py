@@ -21,6 +21,7 @@ from flask_login import current_user
 from app.accounts.roles import Role
 from app.carnet import bp, consents, forms, notes, perms, plans, queries, reads, surveys
 from app.carnet import notebooks as notebook_writes
+from app.carnet.decorators import JOIN, granted_notebook_view, notebook_view, owner
 from app.carnet.models import (
     ActionStatus,
     AppointmentStatus,
@@ -30,10 +31,11 @@ from app.carnet.models import (
     Visibility,
 )
 from app.carnet.perms import Access
-from app.core import access
+from app.core import access, grants
 from app.core import htmx as hx
 
 PAGE_SIZE = 50
+LOG_PAGE_SIZE = 50
 PARIS = ZoneInfo("Europe/Paris")  # dates typed and shown in French local time
 
 
@@ -41,35 +43,19 @@ def _user():
     return current_user._get_current_object()
 
 
-def load_notebook(notebook_id: int, need: Access = Access.FULL):
-    """The notebook if the user may see it at `need`; logs every view, refused ones included.
-
-    Another territory's notebook does not exist here (tenant scoping): 404. A person reaching
-    someone else's notebook: 404. A professional without consent: 403.
-    """
-    notebook = queries.notebook_or_none(notebook_id)
-    if notebook is None:
-        reads.record_refusal(_user(), notebook_id)
-        abort(404)
-    level = perms.access_level(_user(), notebook, g.territory)
-    if level < need:
-        reads.record_view(_user(), notebook, Access.NONE)
-        abort(404 if level == Access.NONE else 403)
-    return notebook, level
-
-
-def load_owned(notebook_id: int):
-    """Pages only the person may reach (consent, access log, export, deletion)."""
-    notebook, _ = load_notebook(notebook_id)
-    if not perms.is_owner(_user(), notebook):
-        abort(403)
-    return notebook
-
-
 def _back(notebook, anchor=""):
     return url_for("carnet.notebook", notebook_id=notebook.id) + (
         f"#section-{anchor}" if anchor else ""
     )
+
+
+def _join_url(notebook) -> str:
+    """The identity page of a notebook found by an exact-match search: members and coordinators
+    reach it by its id; another professional through a grant bound to them and this notebook."""
+    if perms.access_level(_user(), notebook, g.territory) > Access.NONE:
+        return url_for("carnet.identity", notebook_id=notebook.id)
+    token = grants.issue(_user(), JOIN, notebook.id)
+    return url_for("carnet.granted_identity", grant=token)
 
 
 # Home and lists
@@ -109,6 +95,8 @@ def notebooks():
         page=page,
         page_size=PAGE_SIZE,
         survey_due=surveys.is_due(_user(), g.territory),
+        landing=queries.professional_landing(_user()),
+        PARIS=PARIS,
     )
     return hx.render(
         "carnet/notebooks.html",
@@ -160,12 +148,17 @@ def create():
         notebook = notebook_writes.create_notebook(_user(), g.territory, data, structure)
     except notebook_writes.DuplicateBeneficiary as duplicate:
         return render_template(
-            "carnet/create.html", form=form, duplicate=duplicate.notebook, reason=duplicate.reason
+            "carnet/create.html",
+            form=form,
+            duplicate=duplicate.notebook,
+            join_url=_join_url(duplicate.notebook) if duplicate.notebook else None,
+            reason=duplicate.reason,
         ), 409
     if form.invite.data:
         notebook_writes.invite_beneficiary(_user(), g.territory, notebook)
         flash(
-            "Carnet créé. La personne a reçu un lien pour y accéder et donner son consentement.",
+            "Carnet créé. La personne va recevoir un lien pour y accéder et donner son "
+            "consentement.",
             "success",
         )
     else:
@@ -176,61 +169,85 @@ def create():
     return redirect(url_for("carnet.identity", notebook_id=notebook.id), 303)
 
 
-@bp.get("/rechercher")
+@bp.route("/rechercher", methods=["GET", "POST"])
 @access.roles(Role.PROFESSIONAL, Role.COORDINATOR)
 def search():
-    form = forms.JoinSearchForm(request.args, meta={"csrf": False})
+    """Exact match only, sent by POST: names, birth dates and NIRs never appear in a URL or in
+    an access log; each result carries a grant rather than a walkable id."""
+    form = forms.JoinSearchForm()
     results = None
     status = 200
-    if request.args:
+    if request.method == "POST":
         if form.validate():
-            results = queries.exact_matches(
+            found = queries.exact_matches(
                 last_name=form.last_name.data or "",
                 first_name=form.first_name.data or "",
                 birth_date=form.birth_date.data,
                 nir=form.nir.data,
             )
+            results = [(notebook, _join_url(notebook)) for notebook in found]
         else:
             status = 422
     return render_template("carnet/search.html", form=form, results=results), status
 
 
-@bp.get("/carnets/<int:notebook_id>/fiche")
-@access.roles(Role.PROFESSIONAL, Role.COORDINATOR, Role.BENEFICIARY)
-def identity(notebook_id: int):
-    """Identity and supporters' contacts: what a professional sees before consent."""
-    notebook, level = load_notebook(notebook_id, Access.IDENTITY)
-    reads.record_view(_user(), notebook, Access.IDENTITY if level < Access.FULL else level)
+def _identity_page(notebook, join_url: str):
+    level = g.notebook_level
+    reads.record_read(_user(), notebook, min(level, Access.IDENTITY), "identity")
     return render_template(
         "carnet/identity.html",
         notebook=notebook,
         level=level,
         can_join=perms.can_request_to_join(_user(), notebook, g.territory),
-        pending=any(
-            c.user_id == current_user.id and c.status.value == "requested"
-            for c in notebook.consents
-        ),
+        pending=perms.has_pending_request(_user(), notebook),
+        join_url=join_url,
+        covered=lambda member: perms.member_is_covered(member, notebook),
     )
 
 
-@bp.post("/carnets/<int:notebook_id>/rejoindre")
-@access.roles(Role.PROFESSIONAL)
-def join(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id, Access.IDENTITY)
+@bp.get("/carnets/<int:notebook_id>/fiche")
+@notebook_view(Access.IDENTITY)
+def identity(notebook):
+    """Identity and supporters' contacts: what a supporter sees before consent."""
+    return _identity_page(notebook, url_for("carnet.join", notebook_id=notebook.id))
+
+
+@bp.get("/carnets/acces/<grant>")
+@granted_notebook_view()
+def granted_identity(notebook):
+    """The identity page of a notebook found by an exact-match search (through its grant)."""
+    return _identity_page(
+        notebook, url_for("carnet.granted_join", grant=request.view_args["grant"])
+    )
+
+
+def _join(notebook):
     if not perms.can_request_to_join(_user(), notebook, g.territory):
         flash("Votre demande est déjà en attente de la réponse de la personne.", "info")
-    else:
-        requested = notebook_writes.request_to_join(
-            _user(), notebook, queries.professional_structure(_user(), g.territory)
+        return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
+    requested = notebook_writes.request_to_join(
+        _user(), notebook, queries.professional_structure(_user(), g.territory)
+    )
+    if requested is None:
+        flash(
+            "Vous avez rejoint le carnet : la personne le partage avec votre structure.",
+            "success",
         )
-        if requested is None:
-            flash(
-                "Vous avez rejoint le carnet : la personne le partage avec votre structure.",
-                "success",
-            )
-            return hx.redirect(url_for("carnet.notebook", notebook_id=notebook.id))
-        flash("Demande envoyée : la personne doit donner son consentement.", "success")
+        return hx.redirect(url_for("carnet.notebook", notebook_id=notebook.id))
+    flash("Demande envoyée : la personne doit donner son consentement.", "success")
     return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
+
+
+@bp.post("/carnets/<int:notebook_id>/rejoindre")
+@notebook_view(Access.IDENTITY, roles={Role.PROFESSIONAL})
+def join(notebook):
+    return _join(notebook)
+
+
+@bp.post("/carnets/acces/<grant>/rejoindre")
+@granted_notebook_view(roles={Role.PROFESSIONAL})
+def granted_join(notebook):
+    return _join(notebook)
 
 
 # The notebook
@@ -238,11 +255,24 @@ def join(notebook_id: int):
 
 def _page_context(notebook, **forms_in_error):
     user = _user()
-    owner = perms.is_owner(user, notebook)
-    context = dict(
+    owner_ = perms.is_owner(user, notebook)
+
+    def can_detail(barrier):
+        return perms.can_see_barrier_detail(user, notebook, barrier)
+
+    barriers = {b.id: b for b in notebook.barriers}
+    events = [
+        e
+        for e in notebook.events
+        if e.barrier_id is None or (e.barrier_id in barriers and can_detail(barriers[e.barrier_id]))
+    ][:30]
+    return dict(
         notebook=notebook,
-        owner=owner,
-        can_detail=lambda barrier: perms.can_see_barrier_detail(user, notebook, barrier),
+        owner=owner_,
+        can_detail=can_detail,
+        can_write_notes=perms.can_write_professional_notes(user, notebook, g.territory),
+        covered=lambda member: perms.member_is_covered(member, notebook),
+        events=events,
         barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
         interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
         appointment_form=forms_in_error.get("appointment_form")
@@ -262,15 +292,14 @@ def _page_context(notebook, **forms_in_error):
         Visibility=Visibility,
         consents=queries.current_consents(notebook),
         referent=next((m for m in notebook.members if m.is_referent and m.active), None),
-        users=queries.users_by_id(e.actor_id for e in notebook.events[:30]),
+        users=queries.users_by_id(e.actor_id for e in events),
     )
-    return context
 
 
 @bp.get("/carnets/<int:notebook_id>")
-def notebook(notebook_id: int):
-    notebook, level = load_notebook(notebook_id)
-    reads.record_view(_user(), notebook, level)
+@notebook_view(Access.FULL)
+def notebook(notebook):
+    reads.record_read(_user(), notebook, Access.FULL, "page")
     return render_template(
         "carnet/notebook.html",
         survey_due=surveys.is_due(_user(), g.territory),
@@ -279,20 +308,33 @@ def notebook(notebook_id: int):
 
 
 def _section(notebook, name: str, status: int = 200, **forms_in_error):
-    """After a change: the section's fragment for htmx, the page (or a redirect) otherwise."""
-    if hx.is_htmx():
+    """After a change: the section's fragment for htmx, a redirect otherwise. A refused input
+    (422) answers with the form being corrected only, never the rest of the notebook."""
+    if status >= 400:
+        form = next((f for key, f in forms_in_error.items() if key.endswith("form")), None)
         response = make_response(
             render_template(
-                f"carnet/includes/{name}.html", **_page_context(notebook, **forms_in_error)
+                "carnet/includes/correction.html",
+                notebook=notebook,
+                form=form,
+                section=name,
+                action=request.path,
+                layout=not hx.is_htmx(),
             ),
             status,
         )
+        if hx.is_htmx():
+            response.headers["HX-Retarget"] = f"#section-{name}"
+            response.headers["HX-Reswap"] = "outerHTML"
         response.headers["Vary"] = "HX-Request"
         return response
-    if status >= 400:
-        return render_template(
-            "carnet/notebook.html", **_page_context(notebook, **forms_in_error)
-        ), status
+    if hx.is_htmx():
+        reads.record_read(_user(), notebook, Access.FULL, "fragment")
+        response = make_response(
+            render_template(f"carnet/includes/{name}.html", **_page_context(notebook))
+        )
+        response.headers["Vary"] = "HX-Request"
+        return response
     return redirect(_back(notebook, name), 303)
 
 
@@ -303,9 +345,18 @@ def _find(items, item_id):
     return found
 
 
+def _readable_barrier(notebook, barrier_id: int):
+    """A barrier whose detail (and so its objectives and actions) the user may read: 403 for a
+    summary-only barrier they see the theme of, 404 for another notebook's."""
+    barrier = _find(notebook.barriers, barrier_id)
+    if not perms.can_see_barrier_detail(_user(), notebook, barrier):
+        abort(403)
+    return barrier
+
+
 @bp.post("/carnets/<int:notebook_id>/freins")
-def add_barrier(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def add_barrier(notebook):
     form = forms.BarrierForm()
     if not form.validate():
         return _section(notebook, "barriers", 422, barrier_form=form)
@@ -320,16 +371,12 @@ def add_barrier(notebook_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>")
-def edit_barrier(notebook_id: int, barrier_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    barrier = _find(notebook.barriers, barrier_id)
-    if not perms.can_see_barrier_detail(_user(), notebook, barrier):
-        abort(403)
+@notebook_view(Access.FULL)
+def edit_barrier(notebook, barrier_id: int):
+    barrier = _readable_barrier(notebook, barrier_id)
     form = forms.BarrierEditForm()
     if not form.validate():
-        return _section(
-            notebook, "barriers", 422, errors_for=("barrier", barrier.id), error_form=form
-        )
+        return _section(notebook, "barriers", 422, error_form=form)
     values = {"situation": form.situation.data}
     # The person rewords their barriers; status and sharing are set by the professionals.
     if not perms.is_owner(_user(), notebook):
@@ -342,64 +389,65 @@ def edit_barrier(notebook_id: int, barrier_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>/objectifs")
-def add_objective(notebook_id: int, barrier_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    barrier = _find(notebook.barriers, barrier_id)
+@notebook_view(Access.FULL)
+def add_objective(notebook, barrier_id: int):
+    barrier = _readable_barrier(notebook, barrier_id)
     form = forms.ObjectiveForm()
     if not form.validate():
-        return _section(
-            notebook, "barriers", 422, errors_for=("objective", barrier.id), error_form=form
-        )
+        return _section(notebook, "barriers", 422, error_form=form)
     plans.add_objective(_user(), barrier, form.title.data)
     return _section(notebook, "barriers")
 
 
 def _objective(notebook, objective_id):
-    return _find([o for b in notebook.barriers for o in b.objectives], objective_id)
+    objective = _find([o for b in notebook.barriers for o in b.objectives], objective_id)
+    _readable_barrier(notebook, objective.barrier_id)
+    return objective
 
 
 @bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/statut")
-def objective_status(notebook_id: int, objective_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def objective_status(notebook, objective_id: int):
     objective = _objective(notebook, objective_id)
     form = forms.ObjectiveStatusForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422)
+        return _section(notebook, "barriers", 422, error_form=form)
     plans.set_objective_status(_user(), objective, ObjectiveStatus(form.status.data))
     return _section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/actions")
-def add_action(notebook_id: int, objective_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def add_action(notebook, objective_id: int):
     objective = _objective(notebook, objective_id)
     form = forms.ActionForm()
     if not form.validate():
-        return _section(
-            notebook, "barriers", 422, errors_for=("action", objective.id), error_form=form
-        )
+        return _section(notebook, "barriers", 422, error_form=form)
     plans.add_action(_user(), objective, title=form.title.data, start_date=form.start_date.data)
     return _section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/actions/<int:action_id>/statut")
-def action_status(notebook_id: int, action_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL)
+def action_status(notebook, action_id: int):
     action = _find(
         [a for b in notebook.barriers for o in b.objectives for a in o.actions], action_id
     )
+    _readable_barrier(notebook, action.objective.barrier_id)
     form = forms.ActionStatusForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422)
+        return _section(notebook, "barriers", 422, error_form=form)
     plans.set_action_status(_user(), action, ActionStatus(form.status.data))
     return _section(notebook, "barriers")
 
 
+def writes_professional_notes(user, notebook, territory) -> bool:
+    return perms.can_write_professional_notes(user, notebook, territory)
+
+
 @bp.post("/carnets/<int:notebook_id>/entretiens")
-def add_interview(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    if not perms.can_write_professional_notes(_user(), notebook, g.territory):
-        abort(403)
+@notebook_view(Access.FULL, check=writes_professional_notes)
+def add_interview(notebook):
     form = forms.InterviewForm()
     if not form.validate():
         return _section(notebook, "interviews", 422, interview_form=form)
@@ -408,10 +456,8 @@ def add_interview(notebook_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/diagnostic")
-def edit_diagnostic(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
-    if not perms.can_write_professional_notes(_user(), notebook, g.territory):
-        abort(403)
+@notebook_view(Access.FULL, check=writes_professional_notes)
+def edit_diagnostic(notebook):
     form = forms.DiagnosticForm()
     if not form.validate():
         return _section(notebook, "diagnostic", 422, diagnostic_form=form)
@@ -429,9 +475,8 @@ def edit_diagnostic(notebook_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/rendez-vous")
-@access.roles(Role.PROFESSIONAL)
-def add_appointment(notebook_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL, roles={Role.PROFESSIONAL})
+def add_appointment(notebook):
     form = forms.AppointmentForm()
     if not form.validate():
         return _section(notebook, "appointments", 422, appointment_form=form)
@@ -441,13 +486,12 @@ def add_appointment(notebook_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/rendez-vous/<int:appointment_id>")
-@access.roles(Role.PROFESSIONAL)
-def appointment_status(notebook_id: int, appointment_id: int):
-    notebook, _ = load_notebook(notebook_id)
+@notebook_view(Access.FULL, roles={Role.PROFESSIONAL})
+def appointment_status(notebook, appointment_id: int):
     appointment = _find(notebook.appointments, appointment_id)
     form = forms.AppointmentStatusForm()
     if not form.validate():
-        return _section(notebook, "appointments", 422)
+        return _section(notebook, "appointments", 422, error_form=form)
     notes.set_appointment_status(_user(), appointment, AppointmentStatus(form.status.data))
     return _section(notebook, "appointments")
 
@@ -456,8 +500,8 @@ def appointment_status(notebook_id: int, appointment_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/coordonnees")
-def edit_contact(notebook_id: int):
-    notebook = load_owned(notebook_id)
+@notebook_view(Access.FULL, check=owner)
+def edit_contact(notebook):
     form = forms.ContactForm()
     if not form.validate():
         return _section(notebook, "contact", 422, contact_form=form)
@@ -474,14 +518,14 @@ def edit_contact(notebook_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/partage/<int:consent_id>")
-def decide_consent(notebook_id: int, consent_id: int):
-    notebook = load_owned(notebook_id)
+@notebook_view(Access.FULL, check=owner)
+def decide_consent(notebook, consent_id: int):
     consent = queries.consent_for(notebook, consent_id)
     if consent is None:
         abort(404)
     form = forms.DecisionForm()
     if not form.validate():
-        return _section(notebook, "sharing", 422)
+        return _section(notebook, "sharing", 422, error_form=form)
     decision = form.decision.data
     if decision == "structure":
         if consent.structure is None:
@@ -489,38 +533,53 @@ def decide_consent(notebook_id: int, consent_id: int):
         consents.grant_structure_consent(_user(), notebook, consent.structure)
         flash(f"Partage accordé à toute la structure {consent.structure.name}.", "success")
         return _section(notebook, "sharing")
+    if decision == "retirer":
+        ended = consents.revoke_consent(_user(), consent)
+        if ended:
+            verb = "n'ont" if len(ended) > 1 else "n'a"
+            flash(
+                f"Partage retiré : {', '.join(ended)} {verb} plus accès au contenu de votre carnet.",
+                "success",
+            )
+        else:
+            flash("Partage retiré.", "success")
+        return _section(notebook, "sharing")
     actions = {
         "accorder": consents.grant_consent,
         "renouveler": consents.renew_consent,
         "refuser": consents.refuse_consent,
-        "retirer": consents.revoke_consent,
     }
     actions[decision](_user(), consent)
     messages = {
         "accorder": "Partage accordé.",
         "renouveler": "Partage renouvelé.",
         "refuser": "Partage refusé.",
-        "retirer": "Partage retiré : cette personne n'a plus accès à votre carnet.",
     }
     flash(messages[decision], "success")
     return _section(notebook, "sharing")
 
 
 @bp.get("/carnets/<int:notebook_id>/acces")
-def access_log(notebook_id: int):
-    notebook = load_owned(notebook_id)
-    entries = queries.access_log(notebook)
+@notebook_view(Access.FULL, check=owner)
+def access_log(notebook):
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries, total = queries.access_log(notebook, page=page, page_size=LOG_PAGE_SIZE)
     return render_template(
         "carnet/access_log.html",
         notebook=notebook,
         entries=entries,
+        total=total,
+        page=page,
+        page_size=LOG_PAGE_SIZE,
         users=queries.users_by_id(e.actor_id for e in entries),
+        kinds=reads.KINDS,
     )
 
 
 @bp.get("/carnets/<int:notebook_id>/export.json")
-def export_json(notebook_id: int):
-    notebook = load_owned(notebook_id)
+@notebook_view(Access.FULL, check=owner)
+def export_json(notebook):
+    reads.record_read(_user(), notebook, Access.FULL, "export")
     response = jsonify(queries.notebook_export(notebook))
     response.headers["Content-Disposition"] = (
         f'attachment; filename="mon-carnet-{notebook.id}.json"'
@@ -529,8 +588,9 @@ def export_json(notebook_id: int):
 
 
 @bp.get("/carnets/<int:notebook_id>/imprimer")
-def printable(notebook_id: int):
-    notebook = load_owned(notebook_id)
+@notebook_view(Access.FULL, check=owner)
+def printable(notebook):
+    reads.record_read(_user(), notebook, Access.FULL, "print")
     return render_template(
         "carnet/printable.html",
         notebook=notebook,
@@ -540,8 +600,8 @@ def printable(notebook_id: int):
 
 
 @bp.post("/carnets/<int:notebook_id>/suppression")
-def request_deletion(notebook_id: int):
-    notebook = load_owned(notebook_id)
+@notebook_view(Access.FULL, check=owner)
+def request_deletion(notebook):
     form = forms.ConfirmForm()
     if not form.validate():
         abort(400)

@@ -13,7 +13,9 @@ from wtforms.validators import InputRequired, Optional
 from app.accounts.roles import Role
 from app.carnet import bp, imports, notebooks, queries
 from app.carnet import tokens as carnet_tokens
+from app.carnet.decorators import notebook_view
 from app.carnet.models import Notebook
+from app.carnet.perms import Access
 from app.core import access
 from app.core.forms import BaseForm, choices, max_length, required
 from app.indicators import carnet as carnet_figures  # the module: it imports app.carnet
@@ -114,12 +116,9 @@ def coordination_without_referent():
 
 
 @bp.post("/coordination/carnets/<int:notebook_id>/referent")
-@coordinator
-def coordination_set_referent(notebook_id: int):
+@notebook_view(Access.IDENTITY, roles={Role.COORDINATOR})
+def coordination_set_referent(notebook):
     # Another territory's notebook is not found (tenant scoping): 404.
-    notebook = queries.notebook_or_none(notebook_id)
-    if notebook is None:
-        abort(404)
     raw = (request.form.get("member_id") or "").strip()
     if raw.isdigit() and not any(m.id == int(raw) and m.active for m in notebook.members):
         abort(404)  # not one of this notebook's active supporters

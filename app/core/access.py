@@ -10,6 +10,7 @@ Inside a territory (`g.territory` set from the URL), a user without a membership
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, redirect, request, url_for
@@ -123,3 +124,50 @@ def check_request_access():
     if not (held & rule.roles):
         abort(403)
     return None
+
+
+def object_view(
+    param: str,
+    *,
+    object_type: str,
+    load,
+    decide,
+    roles: frozenset | None = None,
+    describe: str = "",
+):
+    """One decorator per kind of object, for every service: it declares the endpoint's rule
+    (`roles`, or any member of the territory), loads the object named by the URL's `param`
+    through `load(id)`, and asks `decide(obj)` for a status: 200 (go on), 404 (the user may not
+    list it: it does not exist for them) or 403 (they may list it, or see part of it, but not do
+    this). Every refusal is audited, durably (the entry survives the request's rollback). The
+    view receives the object instead of its id.
+
+    `load` returns None for an id that does not exist (in the bound territory): a 404, audited
+    without naming a record, so that probing future ids never lands in someone's log.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            from app.core import audit
+
+            object_id = kwargs.pop(param)
+            obj = load(object_id)
+            status = 404 if obj is None else decide(obj)
+            if status != 200:
+                audit.record(
+                    current_user,
+                    "refused",
+                    object_type,
+                    getattr(obj, "id", None),
+                    f"{request.method} {request.endpoint}"
+                    + ("" if obj is not None else " (introuvable)"),
+                    durable=True,
+                )
+                abort(status)
+            return view(obj, **kwargs)
+
+        wrapper.object_rule = f"{object_type}: {describe}"
+        return _attach(Rule(roles=roles))(wrapper)
+
+    return decorator

@@ -2,6 +2,7 @@
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -56,6 +57,18 @@ def register(app):
         if error.code in MESSAGES:
             return _render(error.code)
         return error
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error):
+        # The request's transaction is rolled back as a whole: say so.
+        app.logger.exception("database error")
+        db.session.rollback()
+        return _render(
+            500,
+            "Enregistrement impossible",
+            "Une erreur de la base de données a interrompu l'opération : rien n'a été "
+            "enregistré. Réessayez dans quelques instants.",
+        )
 
     @app.errorhandler(Exception)
     def unexpected(error):

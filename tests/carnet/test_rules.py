@@ -1,5 +1,6 @@
 """The rules users rely on: consent, territories, the person's own notebook, the access log."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -300,18 +301,35 @@ def test_sharing_with_a_whole_structure_covers_its_professionals_until_withdrawn
 
     colleague = app.test_client()
     colleague.post("/connexion", data={"email": second.email, "password": "Mot-de-passe-de-test-1"})
-    assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 403  # not a member yet
-    joined = colleague.post(f"{SSD}/carnets/{notebook.id}/rejoindre")
+    # Not a member yet: the notebook does not exist for them until an exact-match search.
+    assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 404
+    assert colleague.post(f"{SSD}/carnets/{notebook.id}/rejoindre").status_code == 404
+    found = colleague.post(
+        f"{SSD}/rechercher",
+        data={
+            "last_name": notebook.beneficiary.last_name,
+            "first_name": notebook.beneficiary.first_name,
+            "birth_date": notebook.beneficiary.birth_date.isoformat(),
+        },
+    )
+    [grant_url] = re.findall(r'href="([^"]*/carnets/acces/[^"]+)"', found.text)
+    joined = colleague.post(grant_url + "/rejoindre")
     assert joined.headers["Location"].endswith(f"/carnets/{notebook.id}")
     assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 200  # no new request needed
     assert db.session.scalar(select(Consent).where(Consent.user_id == second.id)) is None
 
-    client.post(
-        f"{SSD}/carnets/{notebook.id}/partage/{structure_consent.id}", data={"decision": "retirer"}
+    withdrawn = client.post(
+        f"{SSD}/carnets/{notebook.id}/partage/{structure_consent.id}",
+        data={"decision": "retirer"},
+        follow_redirects=True,
     )
+    # Withdrawing the structure ends every access it gave, at the next request, and says so.
     assert colleague.get(f"{SSD}/carnets/{notebook.id}").status_code == 403
     first_client = app.test_client()
     first_client.post(
         "/connexion", data={"email": first.email, "password": "Mot-de-passe-de-test-1"}
     )
-    assert first_client.get(f"{SSD}/carnets/{notebook.id}").status_code == 200  # own consent stands
+    assert first_client.get(f"{SSD}/carnets/{notebook.id}").status_code == 403
+    assert first.full_name in withdrawn.text and second.full_name in withdrawn.text
+    assert "plus accès au contenu de votre carnet" in withdrawn.text
+    assert "Consentement en attente" in withdrawn.text  # the cards say what is now true
