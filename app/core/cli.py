@@ -33,12 +33,14 @@ def seed_demo(as_json: bool):
     from app.accounts.seed import load_demo
     from app.carnet.seed import load_demo_notebooks
     from app.core import transaction
+    from app.dora.demo_search import load_demo_searches
     from app.dora.seed import load_demo_offer
 
     logins = load_demo()
     with transaction.unit_of_work():
         load_demo_notebooks()
         load_demo_offer()
+        load_demo_searches()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.core.models import utcnow
@@ -37,7 +37,9 @@ def test_a_caseworker_reports_no_solution_from_a_search(login_as):
     location = client.get(f"{BASE}/recherche", query_string=SEARCH).headers["Location"]
     page = unescape(client.get(location).text)
     assert "Je n'ai pas trouvé de solution" in page
-    form = client.get(f"{BASE}/recherche/retour", query_string={**SEARCH, "type_retour": "no_solution"})
+    form = client.get(
+        f"{BASE}/recherche/retour", query_string={**SEARCH, "type_retour": "no_solution"}
+    )
     assert "N'écrivez ni le nom" in unescape(form.text)
     response = client.post(
         f"{BASE}/recherche/retour?commune=44109&theme=mobilite&type_retour=no_solution",
@@ -46,7 +48,11 @@ def test_a_caseworker_reports_no_solution_from_a_search(login_as):
     assert response.status_code == 303
     feedback = db.session.scalar(select(SearchFeedback))
     assert feedback.kind == FeedbackKind.NO_SOLUTION
-    assert (feedback.commune_code, feedback.theme, feedback.need) == ("44109", "mobilite", "Garage solidaire le samedi")
+    assert (feedback.commune_code, feedback.theme, feedback.need) == (
+        "44109",
+        "mobilite",
+        "Garage solidaire le samedi",
+    )
 
 
 def test_a_known_solution_needs_a_name_and_a_search(login_as):
@@ -55,7 +61,9 @@ def test_a_known_solution_needs_a_name_and_a_search(login_as):
         f"{BASE}/recherche/retour?commune=44109&theme=mobilite&type_retour=known_solution", data={}
     )
     assert empty.status_code == 422 and "au moins la structure" in unescape(empty.text)
-    unknown = client.get(f"{BASE}/recherche/retour", query_string={"commune": "Atlantis", "theme": "mobilite"})
+    unknown = client.get(
+        f"{BASE}/recherche/retour", query_string={"commune": "Atlantis", "theme": "mobilite"}
+    )
     assert unknown.status_code == 400 and "recherche complète" in unescape(unknown.text)
     assert db.session.scalars(select(SearchFeedback)).all() == []
 
@@ -78,7 +86,9 @@ def test_an_accepted_known_solution_becomes_a_draft_sheet(login_as):
     assert "Code de la route en soirée" in unescape(queue.text)
     missing = client.post(f"{BASE}/coordination/retours/{feedback.id}/accepter", data={})
     assert missing.status_code == 303 and reload(feedback).status == SuggestionStatus.PENDING
-    client.post(f"{BASE}/coordination/retours/{feedback.id}/accepter", data={"provider": provider.slug})
+    client.post(
+        f"{BASE}/coordination/retours/{feedback.id}/accepter", data={"provider": provider.slug}
+    )
     feedback = reload(feedback)
     assert feedback.status == SuggestionStatus.ACCEPTED
     draft = db.session.get(Service, feedback.draft_service_id)
@@ -107,7 +117,9 @@ def test_the_time_saved_question_at_most_once_a_month_and_skippable(login_as):
     assert bad.status_code == 422
 
 
-def _log(la, *, opened=False, oriented=False, count=3, theme="mobilite", commune="44109", days_ago=1):
+def _log(
+    la, *, opened=False, oriented=False, count=3, theme="mobilite", commune="44109", days_ago=1
+):
     created = utcnow() - timedelta(days=days_ago)
     log = SearchLog(
         territory_id=la,
@@ -142,7 +154,9 @@ def test_the_three_indicators_on_known_data():
     db.session.commit()
     with bound_to(la):
         measures = search_indicators()
-    values = {i["key"]: (round(i["value"]), i["count"], i["reached"]) for i in measures["indicators"]}
+    values = {
+        i["key"]: (round(i["value"]), i["count"], i["reached"]) for i in measures["indicators"]
+    }
     assert values == {
         "sheet_rate": (60, 10, True),
         "orientation_rate": (30, 10, True),
@@ -167,7 +181,12 @@ def test_delay_from_search_to_start_and_tension_on_known_data(login_as):
     _log(la, count=2, theme="logement-hebergement", commune="44109")
     db.session.flush()
     db.session.add(
-        SearchFeedback(territory_id=la, kind=FeedbackKind.NO_SOLUTION, commune_code="44109", theme="logement-hebergement")
+        SearchFeedback(
+            territory_id=la,
+            kind=FeedbackKind.NO_SOLUTION,
+            commune_code="44109",
+            theme="logement-hebergement",
+        )
     )
     db.session.add(
         Orientation(
@@ -185,7 +204,10 @@ def test_delay_from_search_to_start_and_tension_on_known_data(login_as):
     with bound_to(la):
         measures = search_indicators()
     assert measures["median_days_to_start"] == 7
-    assert [(t["theme"], t["commune"], t["searches"], t["empty"], t["reports"]) for t in measures["tension"]] == [
+    assert [
+        (t["theme"], t["commune"], t["searches"], t["empty"], t["reports"])
+        for t in measures["tension"]
+    ] == [
         ("Garde d'enfant", "Saint-Herblain", 3, 2, 0),
         ("Logement et hébergement", "Nantes", 1, 0, 1),
     ]
@@ -198,3 +220,32 @@ def test_delay_from_search_to_start_and_tension_on_known_data(login_as):
 @pytest.mark.parametrize("role", [Role.PROFESSIONAL, Role.STRUCTURE_ADMIN])
 def test_the_dashboard_is_for_coordinators(login_as, role):
     assert login_as(member(role, LA)).get(f"{BASE}/coordination/").status_code == 403
+
+
+def test_the_demo_has_searches_and_orientations_in_every_state(app, login_as):
+    runner = app.test_cli_runner()
+    for _ in range(2):  # idempotent
+        result = runner.invoke(args=["seed", "demo"])
+        assert result.exit_code == 0, result.output
+    for slug in ("loire-atlantique", "ardennes", "la-reunion"):
+        with bound_to(territory(slug).id):
+            states = set(db.session.scalars(select(Orientation.status)))
+            assert {s.value for s in states} == {"open", "accepted", "refused", "expired"}
+            assert (
+                db.session.scalar(
+                    select(func.count(Orientation.id)).where(Orientation.started_on.is_not(None))
+                )
+                == 2
+            )
+            assert db.session.scalar(select(func.count(SearchLog.id))) == 80
+            measures = search_indicators()
+        assert all(i["value"] is not None for i in measures["indicators"])
+        assert measures["tension"] and measures["median_days_to_start"] is not None
+    from app.accounts.models import User
+    from app.accounts.seed import DEMO_PASSWORD
+
+    pro = db.session.scalar(
+        select(User).where(User.email == "professional.44@demo.spie.beta.gouv.fr")
+    )
+    page = login_as(pro, DEMO_PASSWORD).get(f"{BASE}/orientations/")
+    assert "Julie Fabre" in page.text and "Expirée sans réponse" in unescape(page.text)
