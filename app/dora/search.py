@@ -296,24 +296,27 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
         if matching is not None:
             conditions.append(Service.id.in_(matching))
 
-    base = (
-        select(Service.id)
-        .join(Provider, Provider.id == Service.provider_id)
+    # One pass: the page's rows carry the total (a window count), so the matching sheets are
+    # read once; a page past the end falls back to a plain count.
+    rows = db.session.execute(
+        _rows(commune)
+        .add_columns(func.count().over().label("total"))
         .where(*conditions)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
         .execution_options(all_territories=True)
-    )
-    total = db.session.scalar(
-        select(func.count()).select_from(base.subquery()).execution_options(all_territories=True)
-    )
-    rows = []
-    if total:
-        rows = db.session.execute(
-            _rows(commune)
+    ).all()
+    if rows:
+        total = rows[0].total
+    elif page == 1:
+        total = 0
+    else:
+        total = db.session.scalar(
+            select(func.count(Service.id))
+            .join(Provider, Provider.id == Service.provider_id)
             .where(*conditions)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
             .execution_options(all_territories=True)
-        ).all()
+        )
     return Results(
         rows=[_row(r, commune) for r in rows], total=total or 0, page=page, criteria=criteria
     )
