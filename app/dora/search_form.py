@@ -56,6 +56,14 @@ def _fold(value: str) -> str:
     return " ".join(fold(value).replace("-", " ").replace("'", " ").split())
 
 
+@lru_cache(maxsize=16)
+def _by_folded_name(department: str) -> dict[str, tuple[Place, ...]]:
+    names: dict[str, tuple[Place, ...]] = {}
+    for place in places_of(department):
+        names[_fold(place.name)] = (*names.get(_fold(place.name), ()), place)
+    return names
+
+
 def find_place(department: str, value: str) -> Place | None:
     """The commune typed: an INSEE code, "Name (postal code)", a postal code or a name, if it
     designates one commune of the territory."""
@@ -72,7 +80,7 @@ def find_place(department: str, value: str) -> Place | None:
     if postal is None and value.isdigit():
         candidates = [p for p in places if value in p.postal_codes]
         return candidates[0] if len(candidates) == 1 else None
-    candidates = [p for p in places if _fold(p.name) == _fold(name)]
+    candidates = list(_by_folded_name(department).get(_fold(name), ()))
     if postal:
         candidates = [p for p in candidates if postal in p.postal_codes] or candidates
     return candidates[0] if len(candidates) == 1 else None
