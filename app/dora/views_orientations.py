@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user
 
-from app.core import access, htmx
+from app.core import access, audit, htmx
 from app.core.forms import choices
 from app.dora import bp, carnet_link, orientations, perms, queries, search_log
 from app.dora.forms import ConfirmForm
@@ -83,6 +83,7 @@ def orientation(public_id: str):
     found = queries.orientation_by_public_id(public_id)
     if found is None or not perms.can_view_orientation(_user(), found):
         abort(404)
+    audit.record(_user(), "viewed", "dora_orientation", found.id, "orientation consultée")
     return render_template(
         "dora/orientation.html", orientation=found, transitions=orientations.TRANSITIONS
     )
@@ -96,6 +97,8 @@ def orientation_link(token: str):
     if check.orientation is None:
         return render_template("dora/orientation_link.html", error=check.error), 400
     orientation = check.orientation
+    if request.method == "GET" and not check.error:
+        audit.record(None, "viewed", "dora_orientation", orientation.id, "consultée par le lien")
     forms = {"confirm": ConfirmForm(), "refuse": RefuseForm(), "start": StartForm()}
     status, done = 200, ""
     if request.method == "POST":
