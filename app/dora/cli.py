@@ -145,3 +145,42 @@ def export(output: str):
     click.echo(
         f"{len(structures)} structure(s) et {len(services)} service(s) écrits dans {output}."
     )
+
+
+@dora_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--territory", "slug", required=True, help="Territoire DORA (ex. ardennes).")
+@click.option("--dry-run", is_flag=True, help="Vérifier le fichier sans rien importer.")
+def import_command(path: str, slug: str, dry_run: bool):
+    """Import structures and sheets (CSV, XLSX, data·inclusion JSON), as the coordinators' page."""
+    import os
+
+    from app.core import transaction
+    from app.core.scoping import bound_to
+    from app.dora import imports
+    from app.dora.models import ImportJob, JobStatus
+    from app.extensions import db
+
+    (territory,) = _dora_territories(slug)
+    with open(path, "rb") as f:
+        content = f.read()
+    with transaction.unit_of_work(), bound_to(territory.id):
+        job = ImportJob(
+            territory_id=territory.id,
+            filename=os.path.basename(path),
+            content=content,
+            dry_run=dry_run,
+            report=[],
+        )
+        db.session.add(job)
+        imports.run(job, None, territory)
+    for row in job.report:
+        if row["kind"] == "refused":
+            click.echo(f"Ligne {row['line']} refusée : {row['message']}")
+    if job.status == JobStatus.FAILED or job.error:
+        raise click.ClickException(job.error)
+    refused = sum(1 for row in job.report if row["kind"] == "refused")
+    if refused:
+        raise click.ClickException(f"{refused} ligne(s) refusée(s) : rien n'a été importé.")
+    verb = "prévues" if dry_run else "faites"
+    click.echo(f"{job.created} création(s) et {job.updated} mise(s) à jour {verb}.")

@@ -574,67 +574,80 @@ def run(job: ImportJob, actor, territory, *, commit: Callable[[], None] | None =
     providers: dict = {}
     items = [("structure", key, line, data, False) for key, (line, data) in plan.structures.items()]
     items += [("service", key, line, data, publish) for line, key, data, publish in plan.services]
-    for start in range(0, len(items), CHUNK):
-        for kind, key, line, data, publish in items[start : start + CHUNK]:
-            if kind == "structure":
-                provider = _provider_for(data["source"], data)
-                outcome = "updated" if provider is not None else "created"
-                if not job.dry_run:
-                    if provider is None:
-                        provider = structures.create_provider(
-                            actor,
-                            territory,
-                            _clean(data),
-                            source=data["source"],
-                            source_id=data["source_id"],
-                        )
-                    else:
-                        structures.update_provider(
-                            actor,
-                            provider,
-                            _clean(
-                                data,
-                                drop=("source", "source_id", "siret")
-                                if not data.get("siret")
-                                else ("source", "source_id"),
-                            ),
-                        )
-                        provider.source, provider.source_id = (
-                            data["source"],
-                            data["source_id"] or provider.source_id,
-                        )
-                providers[key] = provider
-                name = data["name"]
-            else:
-                provider = providers.get(key)
-                service = _service_for(provider, data) if provider is not None else None
-                outcome = "updated" if service is not None else "created"
-                if not job.dry_run:
-                    if service is None:
-                        service = sheets.create_service(
-                            actor,
-                            provider,
-                            _clean(data),
-                            source=data["source"],
-                            source_id=data["source_id"] or None,
-                        )
-                    else:
-                        sheets.update_service(actor, service, _clean(data))
-                    if publish and service.status != ServiceStatus.PUBLISHED:
-                        sheets.publish(actor, service)
-                name = data["name"]
-            report.append(
-                {
-                    "line": str(line),
-                    "kind": outcome,
-                    "message": f"{'Structure' if kind == 'structure' else 'Fiche'} « {name} »",
-                }
-            )
-            job.created += outcome == "created"
-            job.updated += outcome == "updated"
-            job.processed += 1
-        if commit is not None and not job.dry_run:
-            job.report = list(report)
-            commit()
+    # Inline (in a request), all or nothing: a savepoint undoes a refused write. The worker keeps
+    # what its committed chunks wrote (a re-import completes it without duplicating).
+    savepoint = db.session.begin_nested() if commit is None and not job.dry_run else None
+    try:
+        for start in range(0, len(items), CHUNK):
+            for item in items[start : start + CHUNK]:
+                line, outcome, label = _write(item, providers, actor, territory, job.dry_run)
+                report.append({"line": str(line), "kind": outcome, "message": label})
+                job.created += outcome == "created"
+                job.updated += outcome == "updated"
+                job.processed += 1
+            if commit is not None and not job.dry_run:
+                job.report = list(report)
+                commit()
+    except (structures.DuplicateSiret, sheets.PublishRefused) as refused:
+        if savepoint is not None:
+            savepoint.rollback()
+            job.created = job.updated = job.processed = 0
+            report = []
+        job.status, job.finished_at = JobStatus.FAILED, utcnow()
+        job.error = (
+            f"Import interrompu : le SIRET de « {refused.structure.name} » est déjà celui d'une "
+            "autre structure du territoire."
+            if isinstance(refused, structures.DuplicateSiret)
+            else f"Import interrompu : {refused}"
+        )
+        job.report = report
+        return
+    if savepoint is not None:
+        savepoint.commit()
     job.report = report
     job.status, job.finished_at = JobStatus.DONE, utcnow()
+
+
+def _write(item, providers: dict, actor, territory, dry_run: bool) -> tuple[str, str, str]:
+    """Create or update one structure or sheet; (line, "created"/"updated", label)."""
+    kind, key, line, data, publish = item
+    if kind == "structure":
+        provider = _provider_for(data["source"], data)
+        outcome = "updated" if provider is not None else "created"
+        if not dry_run:
+            if provider is None:
+                provider = structures.create_provider(
+                    actor,
+                    territory,
+                    _clean(data),
+                    source=data["source"],
+                    source_id=data["source_id"],
+                )
+            else:
+                kept_siret = (
+                    ("source", "source_id")
+                    if data.get("siret")
+                    else ("source", "source_id", "siret")
+                )
+                structures.update_provider(actor, provider, _clean(data, drop=kept_siret))
+                provider.source = data["source"]
+                provider.source_id = data["source_id"] or provider.source_id
+        providers[key] = provider
+        return line, outcome, f"Structure « {data['name']} »"
+    provider = providers.get(key)
+    service = _service_for(provider, data) if provider is not None else None
+    outcome = "updated" if service is not None else "created"
+    if not dry_run:
+        if service is None:
+            service = sheets.create_service(
+                actor,
+                provider,
+                _clean(data),
+                source=data["source"],
+                source_id=data["source_id"] or None,
+            )
+        else:
+            sheets.update_service(actor, service, _clean(data))
+        if publish and service.status != ServiceStatus.PUBLISHED:
+            sheets.publish(actor, service)
+    return line, outcome, f"Fiche « {data['name']} »"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import g, has_request_context
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.core.models import utcnow
 from app.dora.models import (
@@ -99,6 +99,23 @@ def structure_by_siret(siret: str) -> Structure | None:
     return db.session.scalar(select(Structure).where(Structure.siret == siret).limit(1))
 
 
+def structures_without_provider(limit: int = 100) -> list[Structure]:
+    """Structures of the territory's directory (e.g. Carnet de bord ones) not yet on DORA, the
+    first `limit` by name."""
+    return list(
+        db.session.scalars(
+            select(Structure)
+            .where(~exists().where(Provider.structure_id == Structure.id))
+            .order_by(Structure.name)
+            .limit(limit)
+        )
+    )
+
+
+def structure_in_directory(structure_id: int) -> Structure | None:
+    return db.session.scalar(select(Structure).where(Structure.id == structure_id))
+
+
 def members_of(provider: Provider) -> list[ProviderMember]:
     return list(
         db.session.scalars(
@@ -157,7 +174,12 @@ def services_of_provider(provider: Provider, *, published_only: bool = False) ->
     """A provider's sheets, fresh ones first, then by name ("limiting features": out-of-date
     sheets rank after fresh ones)."""
     now = utcnow()
-    stmt = select(Service).where(Service.provider_id == provider.id)
+    # The list shows neither thematiques nor zones: not loaded with it.
+    stmt = (
+        select(Service)
+        .options(lazyload(Service.thematique_rows), lazyload(Service.zone_rows))
+        .where(Service.provider_id == provider.id)
+    )
     if published_only:
         stmt = stmt.where(Service.status == ServiceStatus.PUBLISHED)
     return list(

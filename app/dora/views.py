@@ -346,20 +346,19 @@ def _attach_problems(form, problems: dict) -> None:
         field.errors = list(field.errors) + [message]
 
 
-@bp.get("/services/<public_id>/")
-@load_service(rule=None)
-def service(service, problems=None, status=200):
+def _service_page(service, *, problems=None, refused: bool = False, status: int = 200):
     user = _user()
     editable = perms.can_edit_service(user, service)
+    if problems is None:
+        problems = sheets.publishing_problems(service) if editable else {}
     return (
         render_template(
             "dora/service.html",
             service=service,
             provider=service.provider,
             editable=editable,
-            problems=problems
-            if problems is not None
-            else (sheets.publishing_problems(service) if editable else {}),
+            problems=problems,
+            refused=refused,
             can_suggest=perms.can_suggest(user, service) and not editable,
             suggestion_form=forms.SuggestionForm(),
             confirm_form=forms.ConfirmForm(),
@@ -367,6 +366,12 @@ def service(service, problems=None, status=200):
         ),
         status,
     )
+
+
+@bp.get("/services/<public_id>/")
+@load_service(rule=None)
+def service(service):
+    return _service_page(service)
 
 
 @bp.post("/services/<public_id>/publier")
@@ -378,27 +383,9 @@ def publish_service(service):
     try:
         sheets.publish(_user(), service)
     except sheets.PublishRefused as refused:
-        return _render_service(service, refused.problems)
+        return _service_page(service, problems=refused.problems, refused=True, status=422)
     flash("La fiche est publiée.", "success")
     return htmx.redirect(url_for("dora.service", public_id=service.public_id))
-
-
-def _render_service(service, problems):
-    return (
-        render_template(
-            "dora/service.html",
-            service=service,
-            provider=service.provider,
-            editable=True,
-            problems=problems,
-            can_suggest=False,
-            suggestion_form=forms.SuggestionForm(),
-            confirm_form=forms.ConfirmForm(),
-            ServiceStatus=ServiceStatus,
-            refused=True,
-        ),
-        422,
-    )
 
 
 @bp.post("/services/<public_id>/depublier")

@@ -31,6 +31,7 @@ def coordination():
         due=queries.providers_with_due_services(),
         suggestions=queries.suggestions_waiting(),
         indicators=dora_indicators.dora_indicators(),
+        directory=queries.structures_without_provider(),
         form=forms.ConfirmForm(),
     )
 
@@ -44,6 +45,19 @@ def validate_provider(slug: str):
     structures.validate_provider(_user(), provider)
     flash(f"« {provider.name} » est validée.", "success")
     return htmx.redirect(url_for("dora.coordination"))
+
+
+@bp.post("/coordination/repertoire/<int:structure_id>")
+@coordinator
+def attach_structure(structure_id: int):
+    """Open on DORA a structure already in the territory's directory (the same record)."""
+    structure = queries.structure_in_directory(structure_id)
+    if structure is None:
+        abort(404)
+    provider = structures.attach_provider(_user(), structure)
+    structures.validate_provider(_user(), provider)
+    flash(f"« {structure.name} » est référencée sur DORA : complétez sa fiche.", "success")
+    return htmx.redirect(url_for("dora.edit_provider", slug=provider.slug))
 
 
 @bp.post("/coordination/membres/<int:member_id>/<decision>")

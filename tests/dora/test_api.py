@@ -118,3 +118,17 @@ def test_export_writes_the_same_data_to_sqlite(app, tmp_path):
         assert conn.execute("select id, nom from services").fetchall() == [
             (f"dora--{sheet.public_id}", sheet.name)
         ]
+
+
+def test_the_query_count_does_not_grow_with_the_page(client):
+    from app.core.querycount import count_queries
+
+    ServiceFactory(published=True)
+    with count_queries() as few:
+        client.get("/api/v1/services")
+    for _ in range(8):
+        ServiceFactory(published=True, provider=ProviderFactory())
+    with count_queries() as many:
+        body = client.get("/api/v1/services").get_json()
+    assert body["total"] == 9
+    assert len(many) == len(few)

@@ -209,3 +209,39 @@ def test_the_import_is_for_coordinators(login_as):
     client = login_as(member(Role.STRUCTURE_ADMIN, "loire-atlantique"))
     assert client.get(BASE).status_code == 403
     assert upload(client, csv_file(*GOOD), mode="import").status_code == 403
+
+
+def test_the_command_imports_a_file_and_reports_bad_rows(app, tmp_path):
+    runner = app.test_cli_runner()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_file("S9;123;X;association;;;;;;;;;;;"))
+    result = runner.invoke(args=["dora", "import", str(bad), "--territory", "ardennes"])
+    assert result.exit_code == 1
+    assert "Ligne 2 refusée" in result.output and "SIRET" in result.output
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_file(*GOOD))
+    dry = runner.invoke(args=["dora", "import", str(good), "--territory", "ardennes", "--dry-run"])
+    assert "4 création(s) et 0 mise(s) à jour prévues" in dry.output
+    assert count(Provider) == 0
+    result = runner.invoke(args=["dora", "import", str(good), "--territory", "ardennes"])
+    assert result.exit_code == 0, result.output
+    assert count(Service) == 2
+    refused = runner.invoke(args=["dora", "import", str(good), "--territory", "seine-saint-denis"])
+    assert refused.exit_code == 2
+
+
+def test_an_import_refused_halfway_writes_nothing(login_as):
+    from tests.dora.factories import DoraStructureFactory
+
+    DoraStructureFactory(siret="13003013300016", name="Autre structure")
+    client = coordinator(login_as)
+    clash = "S7;;Structure sans SIRET;association;44109;;;;;;;;;;"
+    upload(client, csv_file(clash), mode="import")
+    assert count(Provider) == 1
+    # Same source id, now with the SIRET of another structure: refused, and the file's other
+    # rows are not kept either.
+    rows = ["S7;13003013300016;Structure sans SIRET;association;44109;;;;;;;;;;", GOOD[2]]
+    response = upload(client, csv_file(*rows), mode="import")
+    page = unescape(client.get(response.headers["Location"]).text)
+    assert "Import interrompu" in page and "Autre structure" in page
+    assert count(Provider) == 1

@@ -490,3 +490,19 @@ def test_a_coordinator_validates_a_structure(login_as):
     assert client.post(f"{BASE}/coordination/structures/{provider.slug}/valider").status_code == 303
     provider = reload(provider)
     assert provider.moderation == Moderation.VALIDATED
+
+
+def test_a_coordinator_opens_a_directory_structure_on_dora_without_duplicating_it(login_as):
+    from tests.dora.factories import DoraStructureFactory
+
+    carnet_structure = DoraStructureFactory(name="Mission locale de Saint-Nazaire")
+    elsewhere = DoraStructureFactory(territory_id=territory("ardennes").id)
+    client = login_as(member(Role.COORDINATOR, LA))
+    assert "Mission locale de Saint-Nazaire" in unescape(client.get(f"{BASE}/coordination/").text)
+    response = client.post(f"{BASE}/coordination/repertoire/{carnet_structure.id}")
+    assert response.status_code == 303
+    provider = db.session.scalar(select(Provider))
+    assert provider.structure_id == carnet_structure.id
+    assert provider.moderation == Moderation.VALIDATED
+    assert db.session.scalar(select(func.count(Structure.id))) == 2
+    assert client.post(f"{BASE}/coordination/repertoire/{elsewhere.id}").status_code == 404
