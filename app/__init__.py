@@ -29,9 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app.core import bounds
+    from app.core import logging as structured_logging
     from app.core.assets import Assets
     from app.core.models import include_in_migrations, render_migration_item
 
+    structured_logging.init_app(app)  # before db.init_app: SQL parameters stay out of logs
+    bounds.init_app(app)  # before the blueprints: it replaces the <int:…> converter
     db.init_app(app)
     migrate.init_app(
         app,
@@ -105,7 +109,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.carnet.cli import carnet_cli
+    from app.core import backup
     from app.core.cli import mail_cli, seed
+    from app.core.jobs import jobs_cli
     from app.dora.cli import dora_cli
     from app.tenancy.cli import territory_cli
 
@@ -114,3 +120,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(territory_cli)
     app.cli.add_command(carnet_cli)
     app.cli.add_command(dora_cli)
+    backup.register(app)  # flask db backup / flask db restore
+    app.cli.add_command(jobs_cli)  # flask jobs run-due (the platform's cron)

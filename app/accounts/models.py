@@ -55,7 +55,9 @@ class User(TimestampMixin, db.Model):
         return f"{self.first_name} {self.last_name}"
 
     def set_password(self, password: str) -> None:
+        """A new password ends every session opened with the old one."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_all_sessions()
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

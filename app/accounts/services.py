@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import Invitation, LoginToken, Membership, User, hash_token, new_token
@@ -26,8 +27,11 @@ def user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (same cost either way)."""
-    user = user_by_email(email)
+    """The active user with this email and password, or None (same work either way: one
+    query, one scrypt computation; memberships are loaded only once the password matched)."""
+    user = db.session.scalar(
+        select(User).where(User.email == normalize_email(email)).options(lazyload(User.memberships))
+    )
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
         return None

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from app.accounts import bp, services, team_bp
+from app.accounts import bp, services, team_bp, throttle
 from app.accounts.forms import (
     ConfirmForm,
     InvitationForm,
@@ -12,9 +12,8 @@ from app.accounts.forms import (
     SetPasswordForm,
 )
 from app.accounts.roles import Role
-from app.core import access, spaces
+from app.core import access, spaces, transaction
 from app.core.forms import choices
-from app.extensions import limiter
 from app.tenancy.services import structures
 
 
@@ -35,28 +34,6 @@ def _start_session(user, method: str) -> None:
     services.record_login(user, method)
 
 
-def _ip_limit():
-    return current_app.config["LOGIN_RATE_LIMIT_IP"]
-
-
-def _account_limit():
-    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
-
-
-def _account_key():
-    return "account:" + services.normalize_email(request.form.get("email", ""))
-
-
-def _failed(response) -> bool:
-    return response.status_code != 303
-
-
-login_limits = [
-    limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed),
-    limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed),
-]
-
-
 def _render_login(password_form=None, link_form=None, status=200):
     next_url = _safe_next(request.values.get("next")) or ""
     password_form = password_form or PasswordLoginForm(next=next_url, formdata=None)
@@ -69,13 +46,13 @@ def _render_login(password_form=None, link_form=None, status=200):
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @access.public
-@login_limits[0]
-@login_limits[1]
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(url_for("accounts.space"))
         return _render_login()
+    if wait := throttle.attempt(request.form.get("email", "")):
+        return throttle.refused(wait)
     form = PasswordLoginForm()
     if not form.validate():
         return _render_login(password_form=form, status=422)
@@ -85,19 +62,34 @@ def login():
         return _render_login(password_form=form, status=401)
     _start_session(user, "password")
     flash(f"Bonjour {user.first_name}, vous êtes connecté·e.", "success")
-    return redirect(_safe_next(form.next.data) or url_for("accounts.space"), 303)
+    response = redirect(_safe_next(form.next.data) or url_for("accounts.space"), 303)
+    return throttle.remember_device(response, user.email)
 
 
 @bp.post("/connexion/lien")
 @access.public
-@login_limits[0]
-@limiter.limit(_account_limit, key_func=_account_key)
 def request_magic_link():
+    if wait := throttle.attempt(request.form.get("email", "")):
+        return throttle.refused(wait)
     form = MagicLinkForm()
     if not form.validate():
         return _render_login(link_form=form, status=422)
-    services.send_login_link(form.email.data, _safe_next(form.next.data) or "")
-    return redirect(url_for("accounts.magic_link_sent"), 303)
+    response = redirect(url_for("accounts.magic_link_sent"), 303)
+    # Everything that depends on the address (looking it up, the token, the mail) happens once
+    # the answer has left: it takes the same time whether the address exists or not.
+    app = current_app._get_current_object()
+    email, next_url = form.email.data, _safe_next(form.next.data) or ""
+
+    def _send_link():
+        with app.app_context():
+            try:
+                with transaction.unit_of_work():
+                    services.send_login_link(email, next_url)
+            except Exception:
+                app.logger.exception("login link not sent")
+
+    response.call_on_close(_send_link)
+    return response
 
 
 @bp.get("/connexion/lien-envoye")
@@ -108,9 +100,10 @@ def magic_link_sent():
 
 @bp.route("/connexion/lien/<token>", methods=["GET", "POST"])
 @access.public
-@login_limits[0]
 def magic_link(token: str):
     """GET only shows a button (mail previewers follow links); the POST consumes the token."""
+    if wait := throttle.attempt():
+        return throttle.refused(wait)
     form = ConfirmForm()
     if request.method == "GET":
         valid = services.pending_login_token(token) is not None
@@ -124,7 +117,8 @@ def magic_link(token: str):
         return render_template("accounts/magic_link.html", form=form, valid=False), 410
     _start_session(user, "magic_link")
     flash(f"Bonjour {user.first_name}, vous êtes connecté·e.", "success")
-    return redirect(_safe_next(request.args.get("next")) or url_for("accounts.space"), 303)
+    response = redirect(_safe_next(request.args.get("next")) or url_for("accounts.space"), 303)
+    return throttle.remember_device(response, user.email)
 
 
 @bp.post("/deconnexion")
@@ -182,8 +176,9 @@ def reva_placeholder():
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @access.public
-@login_limits[0]
 def invitation(token: str):
+    if wait := throttle.attempt():
+        return throttle.refused(wait)
     pending = services.pending_invitation(token)
     if pending is None:
         return render_template("accounts/invitation.html", invitation=None, form=None), 410

@@ -7,7 +7,13 @@ from app.tenancy import territorial_blueprint
 bp = territorial_blueprint("carnet", __name__, service="carnet", template_folder="templates")
 access.blueprint_baseline(bp, access.roles(Role.BENEFICIARY, Role.PROFESSIONAL, Role.COORDINATOR))
 
-from app.carnet import models, views, views_coordination, views_surveys  # noqa: E402,F401
+from app.carnet import (  # noqa: E402,F401
+    models,
+    views,
+    views_coordination,
+    views_person,
+    views_surveys,
+)
 from app.carnet.api import carnet_api  # noqa: E402
 
 

@@ -22,11 +22,11 @@ from wtforms.validators import Optional, ValidationError
 
 from app.accounts.models import hash_token
 from app.carnet import openapi as carnet_openapi
-from app.carnet import perms
+from app.carnet import perms, reads
 from app.carnet.forms import nir_field, not_blank, past_date
 from app.carnet.models import ApiToken, ContractType, Notebook, Situation, Visibility
 from app.carnet.sync import SyncConflict, upsert_beneficiary
-from app.core import access, audit, scoping
+from app.core import access, scoping
 from app.core.forms import (
     BaseForm,
     NormalizedEmailField,
@@ -273,13 +273,7 @@ def notebook(notebook_id: int):
         return _error(404, "Carnet introuvable", "Aucun carnet ne porte ce numéro.")
     # Same rule as in the app: the content only with the person's consent, contacts otherwise.
     shared = perms.structure_may_read(g.api_token.structure_id, found)
-    audit.record(
-        None,
-        "api_read",
-        "notebook",
-        found.id,
-        f"{g.api_token.name}" + ("" if shared else " (identité et contacts)"),
-    )
+    reads.record_api_read(g.api_token.name, found, shared)
     return jsonify(
         id=found.id,
         beneficiary_id=found.beneficiary_id,

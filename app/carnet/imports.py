@@ -36,6 +36,13 @@ from app.tenancy.models import Structure
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_BYTES = 50 * 1024 * 1024
+# Bounded work whatever the file declares: lines read (blank ones included), data rows kept,
+# cells read, columns per row; and the errors kept for the page.
+MAX_ROWS = 5000
+MAX_LINES = 2 * MAX_ROWS
+MAX_COLUMNS = 40
+MAX_CELLS = 150_000
+MAX_REPORTED_ERRORS = 100
 EXTENSIONS = (".csv", ".xlsx")
 
 BENEFICIARIES = "beneficiaries"
@@ -111,10 +118,25 @@ class RowError:
     message: str
 
 
+class ErrorPage(list):
+    """The first MAX_REPORTED_ERRORS errors (a page), and how many there were in all."""
+
+    total = 0
+
+    def append(self, error: RowError) -> None:
+        self.total += 1
+        if len(self) < MAX_REPORTED_ERRORS:
+            super().append(error)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+
 @dataclass
 class CheckResult:
     records: list[dict] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorPage = field(default_factory=ErrorPage)
     rows: int = 0  # non-empty data rows read
 
     @property
@@ -169,10 +191,13 @@ def _csv_rows(content: bytes) -> Iterable[tuple[int, list]]:
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    # Cells are counted before parsing: one line of a million separators is a million cells.
+    if text.count(delimiter) > MAX_CELLS:
+        raise FileRefused(_too_many_cells())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            yield reader.line_num, row
+            yield reader.line_num, row[:MAX_COLUMNS]
     except csv.Error as error:
         raise FileRefused(
             f"Le fichier CSV est mal formé (ligne {reader.line_num}) : vérifiez les guillemets."
@@ -182,11 +207,12 @@ def _csv_rows(content: bytes) -> Iterable[tuple[int, list]]:
 def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    refused = FileRefused(
+        "Le fichier n'est pas un classeur XLSX valide : ouvrez-le dans votre tableur et "
+        "enregistrez-le au format XLSX ou CSV."
+    )
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise FileRefused(
-            "Le fichier n'est pas un classeur XLSX valide : ouvrez-le dans votre tableur et "
-            "enregistrez-le au format XLSX ou CSV."
-        )
+        raise refused
     # An XLSX is a zip: bound what it expands to, not only what was uploaded (zip bombs).
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         expanded = sum(member.file_size for member in archive.infolist())
@@ -199,24 +225,42 @@ def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            rows = [
-                (number, list(values))
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            workbook.close()
     except Exception as error:  # openpyxl raises many kinds on damaged or foreign files
-        raise FileRefused(
-            "Le fichier n'est pas un classeur XLSX valide : ouvrez-le dans votre tableur et "
-            "enregistrez-le au format XLSX ou CSV."
-        ) from error
-    return rows
+        raise refused from error
+    try:
+        sheet = workbook.worksheets[0]
+        # The sheet's declared dimension is not trusted (A1:XFD1048576 would pad every row to
+        # 16,384 cells and add a million empty rows): rows are read as they are stored, at most
+        # MAX_LINES of them and MAX_COLUMNS cells each.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_row=MAX_LINES + 1, max_col=MAX_COLUMNS, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            yield number, list(values)
+    except Exception as error:
+        raise refused from error
+    finally:
+        workbook.close()
+
+
+def _too_many_rows() -> str:
+    return f"Le fichier dépasse {MAX_ROWS:,} lignes : découpez-le en plusieurs fichiers.".replace(
+        ",", "\u202f"
+    )
+
+
+def _too_many_cells() -> str:
+    return (
+        f"Le fichier contient trop de cellules (plus de {MAX_CELLS:,}) : découpez-le en "
+        "plusieurs fichiers.".replace(",", "\u202f")
+    )
 
 
 def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict]]:
     """The data rows of the file as (line number, {column: value}); raises FileRefused.
 
     Line numbers are those of the file (the header is line 1), so that people find the row.
+    Whatever the file declares, reading stops at MAX_LINES lines, MAX_ROWS data rows and
+    MAX_CELLS cells: the work is bounded before anything is checked.
     """
     if len(content) > MAX_BYTES:
         raise FileRefused("Le fichier dépasse la taille maximale de 5 Mo : découpez-le.")
@@ -230,8 +274,15 @@ def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict
     numbered = _xlsx_rows(content) if extension == ".xlsx" else _csv_rows(content)
     header: list[str] | None = None
     table: list[tuple[int, dict]] = []
+    cells_read = 0
     for number, values in numbered:
+        if number > MAX_LINES:
+            raise FileRefused(_too_many_rows())
         cells = [_cell(v) for v in values]
+        if any(cells):  # blank lines and cells are bounded by MAX_LINES and MAX_COLUMNS
+            cells_read += sum(1 for c in cells if c is not None)
+            if cells_read > MAX_CELLS:
+                raise FileRefused(_too_many_cells())
         if header is None:
             if not any(cells):
                 continue  # blank lines above the header
@@ -253,6 +304,8 @@ def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict
         for name, value in zip(header, cells, strict=False):
             if name in COLUMNS[kind] and name not in row:
                 row[name] = value
+        if len(table) == MAX_ROWS:
+            raise FileRefused(_too_many_rows())
         table.append((number, row))
     if header is None:
         raise FileRefused("Le fichier est vide.")

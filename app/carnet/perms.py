@@ -61,6 +61,20 @@ def member_is_covered(member, notebook: Notebook) -> bool:
     )
 
 
+def may_extend_to_structure(consent, notebook: Notebook) -> bool:
+    """The person may extend a sharing granted to one professional to that professional's whole
+    structure, unless the structure already has it."""
+    if consent.user_id is None or consent.structure_id is None:
+        return False
+    if consent.status != ConsentStatus.GRANTED:
+        return False
+    now = utcnow()
+    return not any(
+        c.user_id is None and c.structure_id == consent.structure_id and c.is_valid(now)
+        for c in notebook.consents
+    )
+
+
 def access_level(user, notebook: Notebook, territory, *, granted: bool = False) -> Access:
     """The person sees everything. A professional of the territory who actively supports the
     person sees the content while their consent covers them, identity and contacts otherwise; one

@@ -30,7 +30,7 @@ KINDS = {
 }
 
 
-def _logged_recently(actor_id, action: str, notebook: Notebook, kind: str, now) -> bool:
+def _logged_recently(actor_id, action: str, notebook: Notebook, detail: str, now) -> bool:
     return bool(
         db.session.scalar(
             select(
@@ -41,7 +41,7 @@ def _logged_recently(actor_id, action: str, notebook: Notebook, kind: str, now) 
                     AuditEntry.action == action,
                     AuditEntry.object_type == "notebook",
                     AuditEntry.object_id == notebook.id,
-                    AuditEntry.detail == kind,
+                    AuditEntry.detail == detail,
                     AuditEntry.at > now - PERIOD,
                 )
             )
@@ -62,3 +62,10 @@ def record_read(user, notebook: Notebook, level: Access, kind: str = "page") -> 
         member = active_member(user, notebook)
         if member:
             member.last_visit_at = now
+
+
+def record_api_read(token_name: str, notebook: Notebook, shared: bool) -> None:
+    """Log an information system's read of `notebook` (once per token, kind and period)."""
+    detail = token_name + ("" if shared else " (identité et contacts)")
+    if not _logged_recently(None, "api_read", notebook, detail, utcnow()):
+        audit.record(None, "api_read", "notebook", notebook.id, detail)

@@ -1,15 +1,15 @@
-"""Carnet de bord: professional and beneficiary pages. Thin: parse, call a service, render."""
+"""Carnet de bord: the notebooks of professionals and the notebook page. Thin: a decorator loads
+the notebook through its rule, the view validates a form, calls one write function, renders."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
     flash,
     g,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -19,9 +19,9 @@ from flask import (
 from flask_login import current_user
 
 from app.accounts.roles import Role
-from app.carnet import bp, consents, forms, notes, perms, plans, queries, reads, surveys
+from app.carnet import bp, forms, notes, perms, plans, queries, reads, surveys
 from app.carnet import notebooks as notebook_writes
-from app.carnet.decorators import JOIN, granted_notebook_view, notebook_view, owner
+from app.carnet.decorators import JOIN, granted_notebook_view, notebook_view
 from app.carnet.models import (
     ActionStatus,
     AppointmentStatus,
@@ -35,15 +35,14 @@ from app.core import access, grants
 from app.core import htmx as hx
 
 PAGE_SIZE = 50
-LOG_PAGE_SIZE = 50
 PARIS = ZoneInfo("Europe/Paris")  # dates typed and shown in French local time
 
 
-def _user():
+def acting_user():
     return current_user._get_current_object()
 
 
-def _back(notebook, anchor=""):
+def back_to(notebook, anchor=""):
     return url_for("carnet.notebook", notebook_id=notebook.id) + (
         f"#section-{anchor}" if anchor else ""
     )
@@ -52,9 +51,9 @@ def _back(notebook, anchor=""):
 def _join_url(notebook) -> str:
     """The identity page of a notebook found by an exact-match search: members and coordinators
     reach it by its id; another professional through a grant bound to them and this notebook."""
-    if perms.access_level(_user(), notebook, g.territory) > Access.NONE:
+    if perms.access_level(acting_user(), notebook, g.territory) > Access.NONE:
         return url_for("carnet.identity", notebook_id=notebook.id)
-    token = grants.issue(_user(), JOIN, notebook.id)
+    token = grants.issue(acting_user(), JOIN, notebook.id)
     return url_for("carnet.granted_identity", grant=token)
 
 
@@ -79,7 +78,7 @@ def notebooks():
     rows, total = ([], 0)
     if form.validate():
         rows, total = queries.notebooks_supported_by(
-            _user(),
+            acting_user(),
             query=form.q.data or "",
             birth_date=form.birth_date.data,
             theme=form.theme.data or None,
@@ -94,8 +93,8 @@ def notebooks():
         total=total,
         page=page,
         page_size=PAGE_SIZE,
-        survey_due=surveys.is_due(_user(), g.territory),
-        landing=queries.professional_landing(_user()),
+        survey_due=surveys.is_due(acting_user(), g.territory),
+        landing=None if hx.is_htmx() else queries.professional_landing(acting_user()),
         PARIS=PARIS,
     )
     return hx.render(
@@ -109,7 +108,7 @@ def notebooks():
 @bp.get("/mon-carnet")
 @access.roles(Role.BENEFICIARY)
 def mine():
-    notebook = queries.notebook_of(_user())
+    notebook = queries.notebook_of(acting_user())
     if notebook is None:
         return render_template("carnet/no_notebook.html")
     return redirect(url_for("carnet.notebook", notebook_id=notebook.id))
@@ -143,9 +142,9 @@ def create():
     }
     data["situation"] = form.situation.data
     data = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
-    structure = queries.professional_structure(_user(), g.territory)
+    structure = queries.professional_structure(acting_user(), g.territory)
     try:
-        notebook = notebook_writes.create_notebook(_user(), g.territory, data, structure)
+        notebook = notebook_writes.create_notebook(acting_user(), g.territory, data, structure)
     except notebook_writes.DuplicateBeneficiary as duplicate:
         return render_template(
             "carnet/create.html",
@@ -155,7 +154,7 @@ def create():
             reason=duplicate.reason,
         ), 409
     if form.invite.data:
-        notebook_writes.invite_beneficiary(_user(), g.territory, notebook)
+        notebook_writes.invite_beneficiary(acting_user(), g.territory, notebook)
         flash(
             "Carnet créé. La personne va recevoir un lien pour y accéder et donner son "
             "consentement.",
@@ -193,13 +192,13 @@ def search():
 
 def _identity_page(notebook, join_url: str):
     level = g.notebook_level
-    reads.record_read(_user(), notebook, min(level, Access.IDENTITY), "identity")
+    reads.record_read(acting_user(), notebook, min(level, Access.IDENTITY), "identity")
     return render_template(
         "carnet/identity.html",
         notebook=notebook,
         level=level,
-        can_join=perms.can_request_to_join(_user(), notebook, g.territory),
-        pending=perms.has_pending_request(_user(), notebook),
+        can_join=perms.can_request_to_join(acting_user(), notebook, g.territory),
+        pending=perms.has_pending_request(acting_user(), notebook),
         join_url=join_url,
         covered=lambda member: perms.member_is_covered(member, notebook),
     )
@@ -222,11 +221,11 @@ def granted_identity(notebook):
 
 
 def _join(notebook):
-    if not perms.can_request_to_join(_user(), notebook, g.territory):
+    if not perms.can_request_to_join(acting_user(), notebook, g.territory):
         flash("Votre demande est déjà en attente de la réponse de la personne.", "info")
         return hx.redirect(url_for("carnet.identity", notebook_id=notebook.id))
     requested = notebook_writes.request_to_join(
-        _user(), notebook, queries.professional_structure(_user(), g.territory)
+        acting_user(), notebook, queries.professional_structure(acting_user(), g.territory)
     )
     if requested is None:
         flash(
@@ -254,7 +253,7 @@ def granted_join(notebook):
 
 
 def _page_context(notebook, **forms_in_error):
-    user = _user()
+    user = acting_user()
     owner_ = perms.is_owner(user, notebook)
 
     def can_detail(barrier):
@@ -272,6 +271,7 @@ def _page_context(notebook, **forms_in_error):
         can_detail=can_detail,
         can_write_notes=perms.can_write_professional_notes(user, notebook, g.territory),
         covered=lambda member: perms.member_is_covered(member, notebook),
+        extends_to_structure=lambda consent: perms.may_extend_to_structure(consent, notebook),
         events=events,
         barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
         interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
@@ -299,15 +299,15 @@ def _page_context(notebook, **forms_in_error):
 @bp.get("/carnets/<int:notebook_id>")
 @notebook_view(Access.FULL)
 def notebook(notebook):
-    reads.record_read(_user(), notebook, Access.FULL, "page")
+    reads.record_read(acting_user(), notebook, Access.FULL, "page")
     return render_template(
         "carnet/notebook.html",
-        survey_due=surveys.is_due(_user(), g.territory),
+        survey_due=surveys.is_due(acting_user(), g.territory),
         **_page_context(notebook),
     )
 
 
-def _section(notebook, name: str, status: int = 200, **forms_in_error):
+def section(notebook, name: str, status: int = 200, **forms_in_error):
     """After a change: the section's fragment for htmx, a redirect otherwise. A refused input
     (422) answers with the form being corrected only, never the rest of the notebook."""
     if status >= 400:
@@ -329,13 +329,13 @@ def _section(notebook, name: str, status: int = 200, **forms_in_error):
         response.headers["Vary"] = "HX-Request"
         return response
     if hx.is_htmx():
-        reads.record_read(_user(), notebook, Access.FULL, "fragment")
+        reads.record_read(acting_user(), notebook, Access.FULL, "fragment")
         response = make_response(
             render_template(f"carnet/includes/{name}.html", **_page_context(notebook))
         )
         response.headers["Vary"] = "HX-Request"
         return response
-    return redirect(_back(notebook, name), 303)
+    return redirect(back_to(notebook, name), 303)
 
 
 def _find(items, item_id):
@@ -349,7 +349,7 @@ def _readable_barrier(notebook, barrier_id: int):
     """A barrier whose detail (and so its objectives and actions) the user may read: 403 for a
     summary-only barrier they see the theme of, 404 for another notebook's."""
     barrier = _find(notebook.barriers, barrier_id)
-    if not perms.can_see_barrier_detail(_user(), notebook, barrier):
+    if not perms.can_see_barrier_detail(acting_user(), notebook, barrier):
         abort(403)
     return barrier
 
@@ -359,15 +359,15 @@ def _readable_barrier(notebook, barrier_id: int):
 def add_barrier(notebook):
     form = forms.BarrierForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, barrier_form=form)
+        return section(notebook, "barriers", 422, barrier_form=form)
     plans.add_barrier(
-        _user(),
+        acting_user(),
         notebook,
         theme=BarrierTheme(form.theme.data),
         situation=form.situation.data,
         visibility=Visibility(form.visibility.data) if form.visibility.data else None,
     )
-    return _section(notebook, "barriers")
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>")
@@ -376,16 +376,16 @@ def edit_barrier(notebook, barrier_id: int):
     barrier = _readable_barrier(notebook, barrier_id)
     form = forms.BarrierEditForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, error_form=form)
+        return section(notebook, "barriers", 422, error_form=form)
     values = {"situation": form.situation.data}
     # The person rewords their barriers; status and sharing are set by the professionals.
-    if not perms.is_owner(_user(), notebook):
+    if not perms.is_owner(acting_user(), notebook):
         if form.status.data:
             values["status"] = BarrierStatus(form.status.data)
         if form.visibility.data:
             values["visibility"] = Visibility(form.visibility.data)
-    plans.update_barrier(_user(), barrier, **values)
-    return _section(notebook, "barriers")
+    plans.update_barrier(acting_user(), barrier, **values)
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/freins/<int:barrier_id>/objectifs")
@@ -394,9 +394,9 @@ def add_objective(notebook, barrier_id: int):
     barrier = _readable_barrier(notebook, barrier_id)
     form = forms.ObjectiveForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, error_form=form)
-    plans.add_objective(_user(), barrier, form.title.data)
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.add_objective(acting_user(), barrier, form.title.data)
+    return section(notebook, "barriers")
 
 
 def _objective(notebook, objective_id):
@@ -411,9 +411,9 @@ def objective_status(notebook, objective_id: int):
     objective = _objective(notebook, objective_id)
     form = forms.ObjectiveStatusForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, error_form=form)
-    plans.set_objective_status(_user(), objective, ObjectiveStatus(form.status.data))
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.set_objective_status(acting_user(), objective, ObjectiveStatus(form.status.data))
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/objectifs/<int:objective_id>/actions")
@@ -422,9 +422,11 @@ def add_action(notebook, objective_id: int):
     objective = _objective(notebook, objective_id)
     form = forms.ActionForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, error_form=form)
-    plans.add_action(_user(), objective, title=form.title.data, start_date=form.start_date.data)
-    return _section(notebook, "barriers")
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.add_action(
+        acting_user(), objective, title=form.title.data, start_date=form.start_date.data
+    )
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/actions/<int:action_id>/statut")
@@ -436,33 +438,29 @@ def action_status(notebook, action_id: int):
     _readable_barrier(notebook, action.objective.barrier_id)
     form = forms.ActionStatusForm()
     if not form.validate():
-        return _section(notebook, "barriers", 422, error_form=form)
-    plans.set_action_status(_user(), action, ActionStatus(form.status.data))
-    return _section(notebook, "barriers")
-
-
-def writes_professional_notes(user, notebook, territory) -> bool:
-    return perms.can_write_professional_notes(user, notebook, territory)
+        return section(notebook, "barriers", 422, error_form=form)
+    plans.set_action_status(acting_user(), action, ActionStatus(form.status.data))
+    return section(notebook, "barriers")
 
 
 @bp.post("/carnets/<int:notebook_id>/entretiens")
-@notebook_view(Access.FULL, check=writes_professional_notes)
+@notebook_view(Access.FULL, check=perms.can_write_professional_notes)
 def add_interview(notebook):
     form = forms.InterviewForm()
     if not form.validate():
-        return _section(notebook, "interviews", 422, interview_form=form)
-    notes.add_interview(_user(), notebook, on=form.date.data, text=form.text.data)
-    return _section(notebook, "interviews")
+        return section(notebook, "interviews", 422, interview_form=form)
+    notes.add_interview(acting_user(), notebook, on=form.date.data, text=form.text.data)
+    return section(notebook, "interviews")
 
 
 @bp.post("/carnets/<int:notebook_id>/diagnostic")
-@notebook_view(Access.FULL, check=writes_professional_notes)
+@notebook_view(Access.FULL, check=perms.can_write_professional_notes)
 def edit_diagnostic(notebook):
     form = forms.DiagnosticForm()
     if not form.validate():
-        return _section(notebook, "diagnostic", 422, diagnostic_form=form)
+        return section(notebook, "diagnostic", 422, diagnostic_form=form)
     notes.update_diagnostic(
-        _user(),
+        acting_user(),
         notebook,
         work_situation=form.work_situation.data or None,
         education_level=form.education_level.data or None,
@@ -471,7 +469,7 @@ def edit_diagnostic(notebook):
         contract_end=form.contract_end.data,
         diagnostic=form.diagnostic.data or "",
     )
-    return _section(notebook, "diagnostic")
+    return section(notebook, "diagnostic")
 
 
 @bp.post("/carnets/<int:notebook_id>/rendez-vous")
@@ -479,10 +477,10 @@ def edit_diagnostic(notebook):
 def add_appointment(notebook):
     form = forms.AppointmentForm()
     if not form.validate():
-        return _section(notebook, "appointments", 422, appointment_form=form)
+        return section(notebook, "appointments", 422, appointment_form=form)
     at = form.at.data.replace(tzinfo=PARIS).astimezone(UTC)
-    notes.add_appointment(_user(), notebook, at)
-    return _section(notebook, "appointments")
+    notes.add_appointment(acting_user(), notebook, at)
+    return section(notebook, "appointments")
 
 
 @bp.post("/carnets/<int:notebook_id>/rendez-vous/<int:appointment_id>")
@@ -491,123 +489,6 @@ def appointment_status(notebook, appointment_id: int):
     appointment = _find(notebook.appointments, appointment_id)
     form = forms.AppointmentStatusForm()
     if not form.validate():
-        return _section(notebook, "appointments", 422, error_form=form)
-    notes.set_appointment_status(_user(), appointment, AppointmentStatus(form.status.data))
-    return _section(notebook, "appointments")
-
-
-# The person's own pages
-
-
-@bp.post("/carnets/<int:notebook_id>/coordonnees")
-@notebook_view(Access.FULL, check=owner)
-def edit_contact(notebook):
-    form = forms.ContactForm()
-    if not form.validate():
-        return _section(notebook, "contact", 422, contact_form=form)
-    notebook_writes.update_contact(
-        _user(),
-        notebook.beneficiary,
-        email=form.email.data,
-        mobile=form.mobile.data,
-        address=form.address.data,
-        postal_code=form.postal_code.data,
-        commune=form.commune.data,
-    )
-    return _section(notebook, "contact")
-
-
-@bp.post("/carnets/<int:notebook_id>/partage/<int:consent_id>")
-@notebook_view(Access.FULL, check=owner)
-def decide_consent(notebook, consent_id: int):
-    consent = queries.consent_for(notebook, consent_id)
-    if consent is None:
-        abort(404)
-    form = forms.DecisionForm()
-    if not form.validate():
-        return _section(notebook, "sharing", 422, error_form=form)
-    decision = form.decision.data
-    if decision == "structure":
-        if consent.structure is None:
-            abort(404)
-        consents.grant_structure_consent(_user(), notebook, consent.structure)
-        flash(f"Partage accordé à toute la structure {consent.structure.name}.", "success")
-        return _section(notebook, "sharing")
-    if decision == "retirer":
-        ended = consents.revoke_consent(_user(), consent)
-        if ended:
-            verb = "n'ont" if len(ended) > 1 else "n'a"
-            flash(
-                f"Partage retiré : {', '.join(ended)} {verb} plus accès au contenu de votre carnet.",
-                "success",
-            )
-        else:
-            flash("Partage retiré.", "success")
-        return _section(notebook, "sharing")
-    actions = {
-        "accorder": consents.grant_consent,
-        "renouveler": consents.renew_consent,
-        "refuser": consents.refuse_consent,
-    }
-    actions[decision](_user(), consent)
-    messages = {
-        "accorder": "Partage accordé.",
-        "renouveler": "Partage renouvelé.",
-        "refuser": "Partage refusé.",
-    }
-    flash(messages[decision], "success")
-    return _section(notebook, "sharing")
-
-
-@bp.get("/carnets/<int:notebook_id>/acces")
-@notebook_view(Access.FULL, check=owner)
-def access_log(notebook):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries, total = queries.access_log(notebook, page=page, page_size=LOG_PAGE_SIZE)
-    return render_template(
-        "carnet/access_log.html",
-        notebook=notebook,
-        entries=entries,
-        total=total,
-        page=page,
-        page_size=LOG_PAGE_SIZE,
-        users=queries.users_by_id(e.actor_id for e in entries),
-        kinds=reads.KINDS,
-    )
-
-
-@bp.get("/carnets/<int:notebook_id>/export.json")
-@notebook_view(Access.FULL, check=owner)
-def export_json(notebook):
-    reads.record_read(_user(), notebook, Access.FULL, "export")
-    response = jsonify(queries.notebook_export(notebook))
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="mon-carnet-{notebook.id}.json"'
-    )
-    return response
-
-
-@bp.get("/carnets/<int:notebook_id>/imprimer")
-@notebook_view(Access.FULL, check=owner)
-def printable(notebook):
-    reads.record_read(_user(), notebook, Access.FULL, "print")
-    return render_template(
-        "carnet/printable.html",
-        notebook=notebook,
-        data=queries.notebook_export(notebook),
-        now_date=date.today().strftime("%d/%m/%Y"),
-    )
-
-
-@bp.post("/carnets/<int:notebook_id>/suppression")
-@notebook_view(Access.FULL, check=owner)
-def request_deletion(notebook):
-    form = forms.ConfirmForm()
-    if not form.validate():
-        abort(400)
-    notebook_writes.request_deletion(_user(), notebook.beneficiary)
-    flash(
-        "Votre demande de suppression est enregistrée. Le coordinateur du territoire vous recontactera.",
-        "success",
-    )
-    return redirect(_back(notebook), 303)
+        return section(notebook, "appointments", 422, error_form=form)
+    notes.set_appointment_status(acting_user(), appointment, AppointmentStatus(form.status.data))
+    return section(notebook, "appointments")

@@ -54,8 +54,11 @@ def authenticated(view):
 
 
 def debug_only(view):
-    """Exists only while the app runs in debug mode (a 404 otherwise)."""
-    return _attach(Rule(public=True, debug_only=True))(view)
+    """Exists only while the app runs in debug mode (a 404 otherwise), and even then only for a
+    logged-in national admin: debug pages show live secrets (login links in the outbox)."""
+    from app.accounts.roles import Role
+
+    return _attach(Rule(roles=frozenset({Role.ADMIN}), national=True, debug_only=True))(view)
 
 
 def roles(*allowed, national: bool = False):

@@ -42,6 +42,9 @@ def _render(code: int, title: str | None = None, message: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+render_error = _render
+
+
 def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):

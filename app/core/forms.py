@@ -8,6 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from app.core import bounds
+
 REQUIRED = "Ce champ est obligatoire."
 
 
@@ -16,6 +18,7 @@ class BaseForm(FlaskForm):
 
     class Meta:
         locales = ["fr_FR", "fr"]
+        bind_field = bounds.bind_field  # dates, integers and text within bounds
 
 
 def required():

@@ -1,5 +1,10 @@
 """Carnet: timeline entries carry their barrier
 
+A barrier shown in summary only hides its history entries too: each entry about a barrier, an
+objective or an action names its barrier. Existing entries are matched by their words (the
+objective's or action's title, the barrier's theme); when several barriers of the notebook share
+the theme, the summary-only one is taken, so that a doubt hides rather than shows.
+
 Revision ID: c8b29beb9450
 Revises: a1c0f5e2b7d1
 Create Date: 2026-11-29 09:56:58.288117
@@ -24,6 +29,61 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_timeline_event_barrier_id_barrier'), 'barrier', ['barrier_id'], ['id'], ondelete='CASCADE')
 
     # ### end Alembic commands ###
+    _attach_existing_entries()
+
+
+THEMES = {
+    "emploi": "Emploi",
+    "formation": "Formation",
+    "logement": "Logement",
+    "mobilite": "Mobilité",
+    "sante": "Santé",
+    "difficultes_administratives": "Difficultés administratives",
+    "difficultes_financieres": "Difficultés financières",
+    "contraintes_familiales": "Contraintes familiales / garde d'enfants",
+    "maitrise_francais": "Maîtrise du français",
+    "numerique": "Numérique",
+}
+
+
+def _attach_existing_entries():
+    conn = op.get_bind()
+    barriers = conn.execute(
+        sa.text("SELECT id, notebook_id, theme, visibility FROM barrier")
+    ).fetchall()
+    titled = conn.execute(
+        sa.text(
+            "SELECT o.title, o.barrier_id, b.notebook_id FROM objective o "
+            "JOIN barrier b ON b.id = o.barrier_id "
+            "UNION ALL "
+            "SELECT a.title, o.barrier_id, b.notebook_id FROM action a "
+            "JOIN objective o ON o.id = a.objective_id JOIN barrier b ON b.id = o.barrier_id"
+        )
+    ).fetchall()
+    events = conn.execute(
+        sa.text(
+            "SELECT id, notebook_id, kind, summary FROM timeline_event "
+            "WHERE kind IN ('barrier', 'objective', 'action') AND barrier_id IS NULL"
+        )
+    ).fetchall()
+    for event_id, notebook_id, kind, summary in events:
+        if kind == "barrier":
+            candidates = [
+                (visibility != "summary", barrier_id)
+                for barrier_id, nb, theme, visibility in barriers
+                if nb == notebook_id and THEMES.get(theme, theme) in summary
+            ]
+        else:
+            candidates = [
+                (False, barrier_id)
+                for title, barrier_id, nb in titled
+                if nb == notebook_id and title and title in summary
+            ]
+        if candidates:
+            conn.execute(
+                sa.text("UPDATE timeline_event SET barrier_id = :b WHERE id = :e"),
+                {"b": min(candidates)[1], "e": event_id},
+            )
 
 
 def downgrade():

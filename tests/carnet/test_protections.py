@@ -260,3 +260,31 @@ def test_the_professional_home_shows_pending_consents_and_upcoming_appointments(
     assert "Consentements en attente" in page and "Rendez-vous à venir" in page
     assert f"/carnets/{waiting.id}/fiche" in page
     assert f"/carnets/{followed.id}#section-appointments" in page
+
+
+def test_api_reads_are_logged_once_per_period_and_hide_summary_only_detail(client):
+    from tests.carnet.api_factories import bearer, issue_token
+
+    structure = StructureFactory()
+    pro = member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    add_member(notebook, pro, structure=structure)
+    add_barrier(
+        notebook,
+        theme=BarrierTheme.HEALTH,
+        situation="Suivi en addictologie",
+        visibility=Visibility.SUMMARY,
+    )
+    _, secret = issue_token(structure=structure)
+    for _ in range(3):
+        response = client.get(f"/api/v1/carnet/notebooks/{notebook.id}", headers=bearer(secret))
+        assert response.status_code == 200 and response.json["content_shared"] is True
+        [barrier] = response.json["barriers"]
+        assert barrier["theme"] == "sante" and "situation" not in barrier
+        assert "addictologie" not in response.text
+    logged = db.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "api_read", AuditEntry.object_id == notebook.id
+        )
+    ).all()
+    assert len(logged) == 1

@@ -64,15 +64,24 @@ def test_error_pages_are_french_dsfr_pages(client):
     assert "fr-header" in response.text
 
 
-def test_dev_outbox_exists_only_in_debug(app, client, tmp_path):
+def test_dev_outbox_exists_only_in_debug_for_a_national_admin(app, client, tmp_path):
     assert client.get("/dev/outbox").status_code == 404
     debug_app = create_app(
         {**portal_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path), "DEBUG": True}
     )
     debug_app.debug = True
     debug_app.test_client_class = PortalClient
-    page = debug_app.test_client().get("/dev/outbox")
-    assert page.status_code == 200
+    visitor = debug_app.test_client()
+    assert visitor.get("/dev/outbox").status_code == 302  # to the login page
+    for role, slug, status in [
+        (Role.COORDINATOR, "seine-saint-denis", 403),
+        (Role.ADMIN, None, 200),
+    ]:
+        browser = debug_app.test_client()
+        user = member(role, slug)
+        browser.post("/connexion", data={"email": user.email, "password": PASSWORD})
+        page = browser.get("/dev/outbox")
+        assert page.status_code == status, role
     assert "Boîte d'envoi" in page.text
 
 

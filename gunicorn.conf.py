@@ -1,0 +1,35 @@
+"""gunicorn settings, read by the Procfile's `gunicorn wsgi:app` (gunicorn loads this file from
+the working directory). The access log is JSON lines without personal data: the path without its
+query string (what people typed never reaches it), no referer, secret tokens masked, and the
+request id the app answered with (the same as in the app's own log lines)."""
+
+import json
+from datetime import UTC, datetime
+
+from gunicorn.glogging import Logger
+
+from app.core.logging import safe_path, scrub
+
+
+class AccessLogger(Logger):
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        headers = {name.lower(): value for name, value in (resp.headers or [])}
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "info",
+            "logger": "gunicorn.access",
+            "method": environ.get("REQUEST_METHOD"),
+            "path": safe_path(environ.get("PATH_INFO", "")),
+            "status": resp.status_code,
+            "duration_ms": round(request_time.total_seconds() * 1000, 1),
+            "request_id": headers.get("x-request-id"),
+        }
+        try:
+            self.access_log.info(scrub(json.dumps(entry, ensure_ascii=False)))
+        except Exception:
+            self.exception("access log failed")
+
+
+logger_class = AccessLogger
