@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dc68b732c5c3'
-down_revision = ('88d287d6920f', 'c8b29beb9450')
+down_revision = ('88d287d6920f', 'c8b29beb9450', '3e634e225d9f')
 branch_labels = None
 depends_on = None
 
