@@ -27,6 +27,9 @@ PAGE_WITH_FORM = {
     "carnet.coordination_import",
     "carnet.coordination_tokens",
     "carnet.survey",
+    "dora.orient",  # DORA search: the orientation form
+    "dora.orientation_link",  # GET shows the orientation; its buttons POST
+    "dora.feedback",  # "je n'ai pas trouvé de solution" / "je connais une solution"
 }
 
 
