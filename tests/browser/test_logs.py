@@ -91,7 +91,7 @@ def test_no_personal_data_in_gunicorn_logs_after_a_browser_journey(app, browser,
     login_with_password(page, professional["email"], professional["password"])
     territory = professional["territory"]
     page.goto(f"/{territory}/carnet/carnets")
-    page.get_by_label("Rechercher (nom, prénom ou NIR)").fill("Moreau")
+    page.get_by_label("Rechercher (nom ou prénom)").fill("Moreau")
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     page.get_by_role("link", name=re.compile("moreau", re.I)).first.click()

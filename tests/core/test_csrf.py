@@ -24,6 +24,7 @@ PAGE_WITH_FORM = {
     "accounts.magic_link",  # GET shows a button (mail previewers); POST consumes the link
     "accounts.invitation",
     "carnet.create",
+    "carnet.search",  # GET shows the exact-match form; POST searches (names stay out of URLs)
     "carnet.coordination_import",
     "carnet.coordination_tokens",
     "carnet.survey",
