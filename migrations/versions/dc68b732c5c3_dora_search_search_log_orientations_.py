@@ -1,7 +1,7 @@
 """DORA search: search log, orientations, feedback, full-text index
 
 Revision ID: dc68b732c5c3
-Revises: 88d287d6920f
+Revises: 88d287d6920f, ddbc21b534c9
 Create Date: 2026-11-29 10:06:13.916746
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dc68b732c5c3'
-down_revision = ('88d287d6920f', 'c8b29beb9450', '3e634e225d9f')
+down_revision = ('88d287d6920f', 'ddbc21b534c9')
 branch_labels = None
 depends_on = None
 
