@@ -32,13 +32,18 @@ def register_extensions(app: Flask) -> None:
     from app.core import bounds
     from app.core import logging as structured_logging
     from app.core.assets import Assets
-    from app.core.models import render_migration_item
+    from app.core.models import include_in_migrations, render_migration_item
 
     structured_logging.init_app(app)  # before db.init_app: SQL parameters stay out of logs
     bounds.init_app(app)  # before the blueprints: it replaces the <int:…> converter
     db.init_app(app)
     migrate.init_app(
-        app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item
+        app,
+        db,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+        include_object=include_in_migrations,
     )
     csrf.init_app(app)
     limiter.init_app(app)

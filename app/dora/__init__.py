@@ -21,9 +21,27 @@ def _referentials():
     return {"enums": models}
 
 
-from app.dora import api, models, views, views_coordination, views_public  # noqa: E402,F401
+from app.dora import (  # noqa: E402,F401
+    api,
+    cli_search,
+    models,
+    views,
+    views_coordination,
+    views_feedback,
+    views_orientations,
+    views_public,
+    views_search,
+)
 from app.dora.cli import dora_cli  # noqa: E402
-from app.dora.seed import load_communes, load_demo_offer  # noqa: E402
+from app.dora.seed import load_communes  # noqa: E402
+
+
+def _demo():
+    from app.dora.demo_search import load_demo_searches
+    from app.dora.seed import load_demo_offer
+
+    load_demo_offer()
+    load_demo_searches()
 
 
 def _cards(user, territory):
@@ -47,11 +65,16 @@ spaces.register(
         public_endpoints=(
             "dora.public_service",
             "dora.refresh_link",
+            "dora.search",
+            "dora.search_questions",
+            "dora.search_sheet",
+            "dora.orientation_link",
+            "dora.sheet_of_action",
             "dora_api.structures",
             "dora_api.services",
         ),
         commands=(dora_cli,),
         seed_reference=load_communes,
-        seed_demo=load_demo_offer,
+        seed_demo=_demo,
     )
 )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from data_inclusion.schema import v1 as di
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Enum,
     Float,
     ForeignKey,
@@ -426,3 +427,205 @@ class ImportJob(TerritoryScoped, db.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else 0
+
+
+# The search, orientations and the searchers' feedback (issue "DORA, the search").
+
+
+class OrientationStatus(LabelledEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    EXPIRED = "expired"
+
+
+OrientationStatus.LABELS = {
+    "open": "En attente de réponse",
+    "accepted": "Acceptée",
+    "refused": "Refusée",
+    "expired": "Expirée sans réponse",
+}
+
+
+class ContactPreference(LabelledEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    CASEWORKER = "caseworker"
+
+
+ContactPreference.LABELS = {
+    "phone": "Par téléphone",
+    "email": "Par courriel",
+    "caseworker": "En passant par l'accompagnateur·rice",
+}
+
+
+class FeedbackKind(LabelledEnum):
+    NO_SOLUTION = "no_solution"
+    KNOWN_SOLUTION = "known_solution"
+
+
+FeedbackKind.LABELS = {
+    "no_solution": "Pas de solution trouvée",
+    "known_solution": "Solution connue à ajouter",
+}
+
+
+class SearchLog(TerritoryScoped, db.Model):
+    """One submitted search (commune + theme + answers), without personal data: never a name,
+    never the keywords typed; refining its filters updates the same row."""
+
+    __tablename__ = "dora_search_log"
+    __table_args__ = (
+        Index("ix_dora_search_log_territory_id_created_at", "territory_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    theme: Mapped[str] = mapped_column(String(120))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    with_keywords: Mapped[bool] = mapped_column(Boolean, default=False)
+    result_count: Mapped[int] = mapped_column(Integer, default=0)
+    by_caseworker: Mapped[bool] = mapped_column(Boolean, default=False)
+    sheet_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    oriented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Orientation(TerritoryScoped, db.Model):
+    """A caseworker sends a person to a sheet's structure, which accepts or refuses through a
+    signed link; states and transitions are declared in `orientations.py`."""
+
+    __tablename__ = "dora_orientation"
+    __table_args__ = (
+        Index("ix_dora_orientation_territory_id_status", "territory_id", "status", "created_at"),
+        Index("ix_dora_orientation_territory_id_created_by", "territory_id", "created_by_id"),
+        Index("ix_dora_orientation_territory_id_barrier", "territory_id", "barrier_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=public_id)
+    service_id: Mapped[int] = mapped_column(ForeignKey("dora_service.id", ondelete="CASCADE"))
+    search_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dora_search_log.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # From a notebook's barrier: the orientation is an action under it (Carnet de bord).
+    barrier_id: Mapped[int | None] = mapped_column(ForeignKey("barrier.id", ondelete="SET NULL"))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
+    # The person (erased by the anonymisation after two years).
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    contact_preference: Mapped[ContactPreference] = mapped_column(
+        labelled_enum(ContactPreference), default=ContactPreference.CASEWORKER
+    )
+    situation: Mapped[str] = mapped_column(Text, default="")
+    criteria: Mapped[list] = mapped_column(JSON, default=list)  # the criteria met, as labels
+    reason: Mapped[str] = mapped_column(Text, default="")
+    person_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[OrientationStatus] = mapped_column(
+        labelled_enum(OrientationStatus), default=OrientationStatus.OPEN
+    )
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    # Bumped to void every link mailed before (a renewed link replaces the old one).
+    link_version: Mapped[int] = mapped_column(Integer, default=1)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    service: Mapped[Service] = relationship()
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    events: Mapped[list[OrientationEvent]] = relationship(
+        back_populates="orientation",
+        cascade="all, delete-orphan",
+        order_by="OrientationEvent.id",
+    )
+
+    @property
+    def person_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class OrientationEvent(TerritoryScoped, db.Model):
+    """One step of an orientation's history (its state changes, reminders, renewed links)."""
+
+    __tablename__ = "dora_orientation_event"
+    __table_args__ = (
+        Index(
+            "ix_dora_orientation_event_territory_id_orientation", "territory_id", "orientation_id"
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    orientation_id: Mapped[int] = mapped_column(
+        ForeignKey("dora_orientation.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    transition: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    by_structure: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    orientation: Mapped[Orientation] = relationship(back_populates="events")
+
+
+class SearchFeedback(TerritoryScoped, db.Model):
+    """ "Je n'ai pas trouvé de solution" or "je connais une solution", for the coordinator's
+    queue; unmet needs by theme and commune make the tension indicator."""
+
+    __tablename__ = "dora_search_feedback"
+    __table_args__ = (
+        Index("ix_dora_search_feedback_territory_id_status", "territory_id", "status", "kind"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[FeedbackKind] = mapped_column(labelled_enum(FeedbackKind))
+    search_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dora_search_log.id", ondelete="SET NULL")
+    )
+    commune_code: Mapped[str] = mapped_column(String(5))
+    theme: Mapped[str] = mapped_column(String(120))
+    need: Mapped[str] = mapped_column(String(300), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # "Je connais une solution": the structure (an existing provider, or a name) and the service.
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dora_provider.id", ondelete="SET NULL")
+    )
+    structure_name: Mapped[str] = mapped_column(String(150), default="")
+    service_name: Mapped[str] = mapped_column(String(150), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[SuggestionStatus] = mapped_column(
+        labelled_enum(SuggestionStatus), default=SuggestionStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    draft_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dora_service.id", ondelete="SET NULL")
+    )
+
+    provider: Mapped[Provider | None] = relationship()
+
+
+class TimeSavedAnswer(TerritoryScoped, db.Model):
+    """A caseworker's answer to "avez-vous gagné du temps ?" (asked at most once a month)."""
+
+    __tablename__ = "dora_time_saved_answer"
+    __table_args__ = (
+        Index("ix_dora_time_saved_answer_territory_id_user", "territory_id", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    saved_time: Mapped[bool | None] = mapped_column(Boolean)  # None: skipped

@@ -81,3 +81,21 @@ def can_suggest(user, service: Service) -> bool:
 def can_moderate(user, territory_id: int) -> bool:
     """Coordinators validate new providers, import files and follow the indicators."""
     return is_coordinator(user, territory_id)
+
+
+# Orientations (the search side)
+
+
+def can_orient(user, territory_id: int) -> bool:
+    """Caseworkers of the territory (professionals, structure members, coordinators) orient."""
+    return is_caseworker(user, territory_id)
+
+
+def can_view_orientation(user, orientation) -> bool:
+    """A person's details in an orientation are seen by the caseworker who made it and by the
+    members of the structure it was sent to (the notebook's supporters see its action there)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if orientation.created_by_id == user.id:
+        return True
+    return queries.active_membership(user, orientation.service.provider) is not None

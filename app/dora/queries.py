@@ -448,3 +448,36 @@ def space_cards(user, territory) -> list:
                     )
                 )
     return cards
+
+
+# Orientations and the search's measures (the search side)
+
+
+def orientations_made_by(user):
+    """The orientations the user made in the bound territory, newest first, with their sheet."""
+    from app.dora.models import Orientation
+
+    return list(
+        db.session.scalars(
+            select(Orientation)
+            .options(selectinload(Orientation.service).selectinload(Service.provider))
+            .where(Orientation.created_by_id == user.id)
+            .order_by(Orientation.created_at.desc(), Orientation.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def orientation_by_public_id(public_id: str):
+    from app.dora.models import Orientation
+
+    return db.session.scalar(select(Orientation).where(Orientation.public_id == public_id))
+
+
+def sheet_by_id(service_id: int) -> Service | None:
+    """A published sheet by its id, from any territory (actions of notebooks name it by id)."""
+    return db.session.scalar(
+        select(Service)
+        .where(Service.id == service_id, Service.status == ServiceStatus.PUBLISHED)
+        .execution_options(all_territories=True)
+    )

@@ -1,0 +1,154 @@
+"""The search, open to anyone (the "site vitrine": orienting needs an account), and the sheet
+opened from its results, with "orienter la personne" and "partager avec la personne"."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import abort, g, render_template, request, url_for
+from flask_login import current_user
+
+from app.core import access, htmx
+from app.core.urls import external_url
+from app.dora import bp, perms, queries, questions, search, search_form, search_log
+from app.dora.models import Frais, ModeAccueil, Public, TypeService
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _is_caseworker() -> bool:
+    return perms.is_caseworker(_user(), g.territory.id)
+
+
+def _search_url(query, **overrides) -> str:
+    return url_for("dora.search", **search_form.url_args(query, **overrides))
+
+
+@bp.get("/recherche", endpoint="search")
+@access.public
+def search_page():
+    """Anyone searches the territory's offer: commune, theme, questions, keywords, filters."""
+    query = search_form.read_query(request.args, g.territory.department_code)
+    results = None
+    if query.ready:
+        results = search.search(
+            query.place, query.theme, query.answers, query.filters, page=query.page
+        )
+        log = search_log.record(
+            query.sid,
+            commune_code=query.place.code,
+            theme=query.theme,
+            answers=query.answers,
+            filters=query.filters.as_dict(),
+            with_keywords=bool(query.filters.keywords),
+            count=results.total,
+            by_caseworker=_is_caseworker(),
+        )
+        if log.public_id != query.sid:
+            # A new search: its id goes in the URL, so that refining it stays the same search.
+            query.sid = log.public_id
+            if not htmx.is_htmx():
+                return htmx.redirect(
+                    _search_url(query, page=query.page if query.page > 1 else None)
+                )
+    status = 422 if query.errors else 200
+    response = htmx.render(
+        "dora/search.html",
+        "dora/includes/search_area.html",
+        status=status,
+        **_context(query, results),
+    )
+    if htmx.is_htmx() and query.ready:
+        response.headers["HX-Push-Url"] = _search_url(
+            query, page=query.page if query.page > 1 else None
+        )
+    return response
+
+
+def _context(query, results) -> dict:
+    return {
+        "query": query,
+        "results": results,
+        "places": search_form.places_of(g.territory.department_code),
+        "themes": questions.theme_choices(),
+        "theme_questions": questions.questions_for(query.theme) if query.theme else [],
+        "theme_label": questions.theme_label,
+        "type_choices": [(t.value, t.label) for t in TypeService],
+        "fee_choices": [(f.value, f.label) for f in Frais],
+        "mode_choices": [(m.value, m.label) for m in ModeAccueil],
+        "page_url": lambda page: _search_url(query, page=page),
+        "sheet_url": lambda public_id: url_for(
+            "dora.search_sheet",
+            public_id=public_id,
+            sid=query.sid or None,
+            frein=query.barrier_grant or None,
+        ),
+        "feedback_url": url_for("dora.feedback", **search_form.url_args(query))
+        if query.ready
+        else None,
+        "is_caseworker": _is_caseworker(),
+    }
+
+
+@bp.get("/recherche/questions")
+@access.public
+def search_questions():
+    """The questions of a theme (htmx, when the theme changes)."""
+    theme = request.args.get("theme") or ""
+    if not questions.is_theme(theme):
+        theme = ""
+    query = search_form.SearchQuery(theme=theme)
+    return render_template(
+        "dora/includes/search_questions.html",
+        query=query,
+        theme_questions=questions.questions_for(theme) if theme else [],
+    )
+
+
+@bp.get("/recherche/fiches/<public_id>")
+@access.public
+def search_sheet(public_id: str):
+    """A published sheet opened from the results: everything a caseworker needs to act, and
+    the two actions; anyone else sees what the public page shows."""
+    service = queries.public_service(public_id)
+    if service is None:
+        abort(404)
+    sid = (request.args.get("sid") or "")[:16]
+    log = search_log.sheet_opened(sid)
+    caseworker = _is_caseworker()
+    public_url = external_url(
+        "dora.public_service", territory=g.territory.slug, public_id=public_id
+    )
+    share_text = (
+        f"{service.name} ({service.provider.name}) : voici la fiche du service dont nous avons "
+        f"parlé. {public_url}"
+    )
+    return render_template(
+        "dora/search_sheet.html",
+        service=service,
+        provider=service.provider,
+        public=not caseworker,
+        caseworker=caseworker,
+        publics={p.value: p.label for p in Public},
+        sid=log.public_id if log else "",
+        public_url=public_url,
+        share_text=share_text,
+        mailto="mailto:?"
+        + urlencode(
+            {"subject": f"Une solution pour vous : {service.name}", "body": share_text},
+            quote_via=_quote,
+        ),
+        back_url=request.referrer if _same_site(request.referrer) else url_for("dora.search"),
+    )
+
+
+def _quote(value, safe="", encoding=None, errors=None):
+    from urllib.parse import quote
+
+    return quote(value, safe="", encoding=encoding, errors=errors)
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url) and "/recherche" in url
