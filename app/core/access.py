@@ -120,6 +120,8 @@ def check_request_access():
         return None
     if rule.national:
         held = current_user.national_roles()
+        if not held:  # a national space does not exist for someone with no national role
+            abort(404)
     elif territory is not None:
         held = current_user.roles_in(territory)
     else:

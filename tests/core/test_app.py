@@ -69,7 +69,7 @@ def test_dev_outbox_exists_only_in_debug_for_a_national_admin(app, client, tmp_p
     visitor = debug_app.test_client()
     assert visitor.get("/dev/outbox").status_code == 302  # to the login page
     for role, slug, status in [
-        (Role.COORDINATOR, "seine-saint-denis", 403),
+        (Role.COORDINATOR, "seine-saint-denis", 404),
         (Role.ADMIN, None, 200),
     ]:
         browser = debug_app.test_client()

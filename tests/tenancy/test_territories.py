@@ -94,10 +94,10 @@ def test_switching_a_service_off_hides_it_and_keeps_its_data(client, login_as):
 
 def test_only_national_admins_administer_territories(client, login_as):
     login_as(member(Role.COORDINATOR))
-    assert client.get("/admin/territoires/").status_code == 403
+    assert client.get("/admin/territoires/").status_code == 404
     assert (
         client.post("/admin/territoires/seine-saint-denis/services/carnet", data={"enabled": "0"})
-    ).status_code == 403
+    ).status_code == 404
     assert territory("seine-saint-denis").enables("carnet")
 
 
