@@ -301,7 +301,7 @@ def transfers(page) -> Transfers:
     )
 
 
-def mail_to(live_server, email: str, timeout: float = 10.0) -> dict:
+def mail_to(live_server, email: str, timeout: float = 30.0) -> dict:
     """The last mail to `email` in the live server's outbox, waiting for it: login links leave
     once the response has been sent, so the page can show before the mail is written."""
     import json

@@ -82,7 +82,7 @@ def personal_data() -> set[str]:
     return {v for v in values if len(v) >= 4}
 
 
-def wait_for_mail(path, timeout: float = 10.0) -> str:
+def wait_for_mail(path, timeout: float = 30.0) -> str:
     """The body of the last mail: login links leave once the response has been sent."""
     deadline = time.monotonic() + timeout
     while not path.exists() and time.monotonic() < deadline:

@@ -30,7 +30,7 @@ def mails(live_server) -> list[str]:
 def new_link(live_server, seen: int) -> str:
     """The link of the first mail after the `seen` ones (the magic link leaves just after the
     response: wait for it)."""
-    for _ in range(50):
+    for _ in range(300):  # up to 30 s: a loaded CI machine can be slow to close the response
         lines = mails(live_server)
         if len(lines) > seen:
             break
