@@ -47,8 +47,14 @@ def live_server(app, tmp_path_factory):
     config = portal_test_config(
         app.config["SQLALCHEMY_DATABASE_URI"], tmp_path_factory.mktemp("live")
     )
-    # Every browser test logs in from 127.0.0.1: the per-IP allowance is not what they test.
-    config.update(WTF_CSRF_ENABLED=True, SERVER_NAME=None, THROTTLE_FREE_PER_IP=100_000)
+    # Every browser test logs in from 127.0.0.1, and factory addresses repeat between tests while
+    # the throttle's memory is the process's: the allowances are not what these tests check.
+    config.update(
+        WTF_CSRF_ENABLED=True,
+        SERVER_NAME=None,
+        THROTTLE_FREE_PER_IP=100_000,
+        THROTTLE_FREE_PER_ADDRESS=100_000,
+    )
     live_app = create_app(config)
     live_app.test_client_class = PortalClient
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
