@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,29 +16,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import NEVER_REUSED, TimestampMixin, UTCDateTime, utcnow
+from app.core.models import (
+    NEVER_REUSED,
+    LabelledEnum,
+    TimestampMixin,
+    UTCDateTime,
+    labelled_enum,
+    utcnow,
+)
 from app.core.scoping import TerritoryScoped
 from app.extensions import db
-
-
-def labelled_enum(enum_cls):
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        length=30,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return self.LABELS[self.value]  # type: ignore[attr-defined]
-
-    @classmethod
-    def choices(cls):
-        return [(m.value, m.label) for m in cls]
 
 
 class Situation(LabelledEnum):

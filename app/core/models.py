@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -59,6 +60,29 @@ class AuditEntry(db.Model):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None]
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+def labelled_enum(enum_cls):
+    """A column of a LabelledEnum, stored as its value (a string), checked on write."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=30,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class LabelledEnum(enum.StrEnum):
+    """An enum whose French labels live on the enum (`LABELS`, by value)."""
+
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.value]  # type: ignore[attr-defined]
+
+    @classmethod
+    def choices(cls):
+        return [(m.value, m.label) for m in cls]
 
 
 def render_migration_item(type_, obj, autogen_context):

@@ -9,7 +9,6 @@ French labels: they are never retyped here.
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -18,7 +17,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -30,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import UTCDateTime, utcnow
+from app.core.models import LabelledEnum, UTCDateTime, labelled_enum, utcnow
 from app.core.scoping import TerritoryScoped
 from app.extensions import db
 
@@ -63,26 +61,6 @@ def category_of(thematique: str) -> str:
 
 def thematiques_of(category: str) -> list[Thematique]:
     return [t for t in Thematique if category_of(t.value) == category]
-
-
-def labelled_enum(enum_cls):
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        length=30,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return self.LABELS[self.value]  # type: ignore[attr-defined]
-
-    @classmethod
-    def choices(cls):
-        return [(m.value, m.label) for m in cls]
 
 
 class Moderation(LabelledEnum):
