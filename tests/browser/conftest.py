@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from app import create_app
 from tests.conftest import PortalClient, portal_test_config
@@ -42,6 +43,19 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
+class _ThreadedServer(ThreadingMixIn, WSGIServer):
+    """The standard library's WSGI server, one thread per request. Like gunicorn, it closes each
+    response as soon as it is written, so work deferred with `call_on_close` (login links) runs
+    then; Werkzeug's development server first drains the socket until the browser hangs up."""
+
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (stdlib signature)
+        pass
+
+
 @pytest.fixture(scope="session")
 def live_server(app, tmp_path_factory):
     config = portal_test_config(
@@ -57,7 +71,9 @@ def live_server(app, tmp_path_factory):
     )
     live_app = create_app(config)
     live_app.test_client_class = PortalClient
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, live_app, server_class=_ThreadedServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     live_app.base_url = f"http://127.0.0.1:{server.server_port}"
