@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from app.accounts import bp, services, team_bp, throttle
@@ -78,18 +78,10 @@ def request_magic_link():
     response = redirect(url_for("accounts.magic_link_sent"), 303)
     # Everything that depends on the address (looking it up, the token, the mail) happens once
     # the answer has left: it takes the same time whether the address exists or not.
-    app = current_app._get_current_object()
     email, next_url = form.email.data, _safe_next(form.next.data) or ""
-
-    def _send_link():
-        with app.app_context():
-            try:
-                with transaction.unit_of_work():
-                    services.send_login_link(email, next_url)
-            except Exception:
-                app.logger.exception("login link not sent")
-
-    response.call_on_close(_send_link)
+    transaction.after_response(
+        response, lambda: services.send_login_link(email, next_url), what="login link"
+    )
     return response
 
 

@@ -27,32 +27,33 @@ def queue(to: str, subject: str, body: str, *, after_response: bool = False) -> 
     left (for answers that must take the same time whatever the mail, such as login links)."""
     mail = OutgoingMail(to=to, subject=subject, body=body)
     db.session.add(mail)
-    if has_request_context():
-        key = "_mail_after_response" if after_response else "_mail_after_commit"
-        g.setdefault(key, []).append(mail)
+    key = (
+        "_mail_after_response" if after_response and has_request_context() else "_mail_after_commit"
+    )
+    g.setdefault(key, []).append(mail)
     return mail
 
 
 def send_queued(response=None) -> list[OutgoingMail]:
-    """After the commit: send the mail this request (or command) queued; return those that failed.
-    Mail queued `after_response` leaves when `response` has been sent."""
-    if has_request_context():
-        mails = g.pop("_mail_after_commit", [])
-        deferred = [m.id for m in g.pop("_mail_after_response", []) if m.id is not None]
-        if deferred and response is not None:
-            app = current_app._get_current_object()
+    """After the commit: send the mail this request (or unit of work) queued; return those that
+    failed. Mail queued `after_response` leaves when `response` has been sent. Mail queued earlier
+    and not sent is the retry job's (`retry`), not this."""
+    mails = g.pop("_mail_after_commit", [])
+    deferred = [m.id for m in g.pop("_mail_after_response", []) if m.id is not None]
+    if deferred and response is not None:
+        from app.core import transaction
 
-            def _send():
-                with app.app_context():
-                    retry(deferred)
-
-            response.call_on_close(_send)
-    else:
-        mails = list(db.session.scalars(select(OutgoingMail).where(OutgoingMail.sent_at.is_(None))))
+        transaction.after_response(response, lambda: retry(deferred), what="deferred mail")
     failed = [m for m in mails if m.id is not None and not deliver(m)]
     if mails:
         db.session.commit()
     return failed
+
+
+def forget_queued() -> None:
+    """The transaction rolled back: the mail it queued never existed."""
+    g.pop("_mail_after_commit", None)
+    g.pop("_mail_after_response", None)
 
 
 def deliver(mail: OutgoingMail) -> bool:

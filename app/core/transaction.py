@@ -10,8 +10,9 @@ request rolls back, in a transaction of their own.
 from __future__ import annotations
 
 import contextlib
+import threading
 
-from flask import g
+from flask import current_app, g, request
 
 from app.extensions import db
 
@@ -59,9 +60,9 @@ def abandon_request(exc=None) -> None:
 
 
 def _forget_queued_mail() -> None:
-    # Rolled back with the request: these mails never existed.
-    g.pop("_mail_after_commit", None)
-    g.pop("_mail_after_response", None)
+    from app.core import mail
+
+    mail.forget_queued()
 
 
 def _after_commit(response) -> None:
@@ -78,6 +79,27 @@ def _after_commit(response) -> None:
         )
 
 
+def after_response(response, work, *, what: str) -> None:
+    """Run `work()` in its own unit of work once `response` has been sent (gunicorn and most WSGI
+    servers close a response as soon as it is written). Werkzeug's development server first drains
+    the socket until the browser hangs up, which can take minutes: there, `work` starts at once in
+    a thread. A failure is logged with `what`, never shown to the person."""
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    work()
+            except Exception:
+                app.logger.exception("%s failed after the response", what)
+
+    if request.environ.get("SERVER_SOFTWARE", "").startswith("Werkzeug/"):
+        threading.Thread(target=run, name=what).start()
+    else:
+        response.call_on_close(run)
+
+
 @contextlib.contextmanager
 def unit_of_work():
     """For commands and jobs: commit once at the end (roll back on error), then send the mail."""
@@ -88,6 +110,7 @@ def unit_of_work():
         db.session.commit()
     except BaseException:
         db.session.rollback()
+        mail.forget_queued()
         raise
     mail.send_queued()
 

@@ -18,10 +18,10 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
 
 from app import create_app
 from tests.conftest import PortalClient, portal_test_config
