@@ -46,3 +46,16 @@ spaces.register(
         seed_demo=load_demo_notebooks,
     )
 )
+
+from datetime import timedelta  # noqa: E402
+
+from app.core import jobs  # noqa: E402
+
+jobs.register(
+    jobs.Job(
+        "carnet.consent_renewal",
+        timedelta(days=1),
+        "app.carnet.renewals:run_job",
+        "Carnet de bord : renouvellement des accords de partage demandé un mois avant leur fin",
+    )
+)

@@ -251,6 +251,16 @@ class DecisionForm(BaseForm):
     )
 
 
+class RenewalForm(BaseForm):
+    """The person's answer to "renew this sharing?" (app/carnet/renewals.py)."""
+
+    decision = SelectField(
+        "Décision",
+        choices=choices([("renouveler", "Renouveler"), ("laisser", "Ne pas renouveler")]),
+        validators=[required()],
+    )
+
+
 class ConfirmForm(BaseForm):
     """A bare form whose CSRF token a confirmation button posts."""
 

@@ -298,6 +298,10 @@ class Consent(TerritoryScoped, TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A month before a grant lapses the person is asked once to renew it (app/carnet/renewals.py);
+    # both refer to the period that began at `decided_at`.
+    renewal_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    renewal_declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     notebook: Mapped[Notebook] = relationship(back_populates="consents")
     user = relationship("User", foreign_keys=[user_id], lazy="joined")

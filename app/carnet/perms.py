@@ -167,3 +167,20 @@ def may_issue_token(user, territory, structure_id: int | None) -> bool:
     if structure_id is None:
         return Role.COORDINATOR in user.roles_in(territory)
     return any(s.id == structure_id for s in administered_structures(user, territory))
+
+
+def coverage_lapses_on(member, notebook: Notebook, within_days: int = 30):
+    """When a supporter's access to the content ends, if within `within_days` and not renewed
+    (the latest expiry among the consents covering them); None otherwise."""
+    from datetime import timedelta
+
+    now = utcnow()
+    ends = [
+        c.expires_at
+        for c in notebook.consents
+        if consent_covers(c, member.user_id, member.structure_id, now)
+    ]
+    if not ends or any(end is None for end in ends):
+        return None
+    end = max(ends)
+    return end if end <= now + timedelta(days=within_days) else None

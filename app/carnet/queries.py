@@ -761,3 +761,46 @@ def space_cards(user, territory) -> list[Card]:
                     )
                 )
     return cards
+
+
+# Consent renewal (app/carnet/renewals.py)
+
+
+def consents_to_ask_renewal(now, until) -> list[Consent]:
+    """Granted consents of open notebooks lapsing between `now` and `until` whose person was not
+    asked yet about renewal in the current period (the one that began at `decided_at`)."""
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .join(Consent.notebook)
+            .where(
+                Consent.status == ConsentStatus.GRANTED,
+                Consent.expires_at > now,
+                Consent.expires_at <= until,
+                Notebook.archived_at.is_(None),
+                or_(
+                    Consent.renewal_asked_at.is_(None),
+                    Consent.decided_at.is_(None),
+                    Consent.renewal_asked_at < Consent.decided_at,
+                ),
+            )
+            .order_by(Consent.id)
+        )
+    )
+
+
+def renewals_awaiting_answer(notebook: Notebook) -> list[Consent]:
+    """The notebook's valid consents the person was asked to renew in their current period and
+    has not declined (what the notice in their notebook asks about)."""
+    now = utcnow()
+    return [
+        c
+        for c in notebook.consents
+        if c.is_valid(now)
+        and c.renewal_asked_at is not None
+        and (c.decided_at is None or c.renewal_asked_at >= c.decided_at)
+        and (
+            c.renewal_declined_at is None
+            or (c.decided_at is not None and c.renewal_declined_at < c.decided_at)
+        )
+    ]

@@ -104,10 +104,11 @@ def _nir(value: str | None) -> str | None:
 
 def Text(max_length: int, description: str, *checks):  # noqa: N802 (an annotated type)
     """An optional string (null or blank clears it), trimmed, refused beyond `max_length`."""
+    # The length applies to the string only (a blank string has become None by then).
     return Annotated[
-        str | None,
+        Annotated[str, Field(max_length=max_length)] | None,
         BeforeValidator(_blank_is_none),
-        Field(max_length=max_length, description=description),
+        Field(description=description),
         *(AfterValidator(check) for check in checks),
     ]
 

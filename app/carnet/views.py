@@ -294,6 +294,8 @@ def _page_context(notebook, **forms_in_error):
         BarrierTheme=BarrierTheme,
         Visibility=Visibility,
         consents=queries.current_consents(notebook),
+        renewals=queries.renewals_awaiting_answer(notebook) if owner_ else [],
+        lapses_on=lambda member: perms.coverage_lapses_on(member, notebook),
         referent=next((m for m in notebook.members if m.is_referent and m.active), None),
         users=queries.users_by_id(e.actor_id for e in events),
     )

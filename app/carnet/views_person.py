@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import abort, flash, jsonify, redirect, render_template, request
 
-from app.carnet import bp, consents, forms, queries, reads
+from app.carnet import bp, consents, forms, queries, reads, renewals
 from app.carnet import notebooks as notebook_writes
 from app.carnet.decorators import notebook_view, owner
 from app.carnet.perms import Access
@@ -74,6 +74,29 @@ def decide_consent(notebook, consent_id: int):
     }
     flash(messages[decision], "success")
     return section(notebook, "sharing")
+
+
+@bp.post("/carnets/<int:notebook_id>/renouvellement/<int:consent_id>")
+@notebook_view(Access.FULL, check=owner)
+def answer_renewal(notebook, consent_id: int):
+    consent = next(
+        (c for c in queries.renewals_awaiting_answer(notebook) if c.id == consent_id), None
+    )
+    if consent is None:
+        abort(404)
+    form = forms.RenewalForm()
+    if not form.validate():
+        abort(400)
+    if form.decision.data == "renouveler":
+        renewals.renew(acting_user(), consent)
+        flash(f"Partage renouvelé jusqu'au {consent.expires_at.strftime('%d/%m/%Y')}.", "success")
+    else:
+        renewals.decline(acting_user(), consent)
+        flash(
+            f"Partage non renouvelé : il prend fin le {consent.expires_at.strftime('%d/%m/%Y')}.",
+            "success",
+        )
+    return redirect(back_to(notebook, "sharing"), 303)
 
 
 @bp.get("/carnets/<int:notebook_id>/acces")

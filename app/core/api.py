@@ -194,6 +194,23 @@ def _merge_contributions(app, document_: dict) -> None:
         document_.setdefault("tags", []).extend(part["tags"])
 
 
+# The document describes itself too: every route under /api/ is in it.
+SELF_DESCRIPTION = {
+    "get": {
+        "summary": "Ce document OpenAPI",
+        "operationId": "get__api_v1_openapi.json",
+        "tags": ["API"],
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "Le document OpenAPI 3.1 de l'API",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    }
+}
+
+
 def document(app) -> dict:
     """The OpenAPI document of the routes `app` serves (computed once per app)."""
     cached = app.extensions.get("openapi_document")
@@ -218,6 +235,7 @@ def document(app) -> dict:
                     if ref.endswith(("/Problem", "/ValidationProblem")):
                         answer["content"] = {PROBLEM_JSON: content.pop("application/json")}
         _merge_contributions(app, cached)
+        cached["paths"]["/api/v1/openapi.json"] = SELF_DESCRIPTION
         app.extensions["openapi_document"] = cached
     return cached
 

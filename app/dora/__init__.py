@@ -78,3 +78,24 @@ spaces.register(
         seed_demo=_demo,
     )
 )
+
+from datetime import timedelta  # noqa: E402
+
+from app.core import jobs  # noqa: E402
+
+jobs.register(
+    jobs.Job(
+        "dora.orientations",
+        timedelta(days=1),
+        "app.dora.cli_search:orientations_job",
+        "DORA : orientations sans réponse relancées à 10 jours, expirées à 30",
+    )
+)
+jobs.register(
+    jobs.Job(
+        "dora.freshness",
+        timedelta(days=1),
+        "app.dora.cli:remind_job",
+        "DORA : structures relancées pour actualiser leurs fiches (au plus tous les 15 jours)",
+    )
+)

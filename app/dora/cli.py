@@ -43,6 +43,19 @@ def remind(slug: str | None):
         click.echo(f"{territory.name} : {len(sent)} structure(s) relancée(s).")
 
 
+def remind_job() -> str:
+    """The daily job (`flask jobs run-due`): the same as `flask dora remind`, in every DORA
+    territory, inside the job's unit of work (a provider is reminded at most every 15 days)."""
+    from app.core.scoping import bound_to
+    from app.dora import freshness
+
+    sent = 0
+    for territory in _dora_territories(None):
+        with bound_to(territory.id):
+            sent += len(freshness.remind(territory))
+    return f"{sent} structure(s) relancée(s)"
+
+
 def run_next_job() -> bool:
     """Run the oldest queued import job, if any; its progress is committed chunk by chunk."""
     from app.accounts.models import User

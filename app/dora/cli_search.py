@@ -22,6 +22,20 @@ def orientations_daily(slug: str | None):
         click.echo(f"{territory.name} : {reminded} relance(s), {expired} expiration(s).")
 
 
+def orientations_job() -> str:
+    """The daily job (`flask jobs run-due`): the same as `flask dora orientations`, in every DORA
+    territory, inside the job's unit of work. Idempotent: a reminder once, an expiry once."""
+    from app.core.scoping import bound_to
+    from app.dora import orientations
+
+    reminded = expired = 0
+    for territory in _dora_territories(None):
+        with bound_to(territory.id):
+            r, e = orientations.remind_and_expire()
+        reminded, expired = reminded + r, expired + e
+    return f"{reminded} relance(s), {expired} expiration(s)"
+
+
 @dora_cli.command("anonymise-orientations")
 @click.option("--apply", "apply_", is_flag=True, help="Effacer vraiment (sinon : simulation).")
 def anonymise_orientations(apply_: bool):

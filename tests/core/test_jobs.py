@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts.roles import Role
 from app.carnet.models import Notebook
 from app.core import jobs
 from app.core.models import OutgoingMail, utcnow
@@ -121,3 +122,38 @@ def test_run_due_sends_queued_mail_and_purges_the_carnet(app):
     assert len(outbox_messages(app)) == 1
     listing = app.test_cli_runner().invoke(args=["jobs", "list"])
     assert "carnet.retention" in listing.output and "(ok)" in listing.output
+
+
+def test_run_due_runs_the_dora_reminders_and_orientation_expiry_once(app, client, login_as):
+    from app.dora.models import Orientation, OrientationStatus
+    from tests.dora.factories import ProviderFactory, ServiceFactory, provider_member
+    from tests.dora.test_orientations import LA, orient
+    from tests.factories import member
+
+    provider = ProviderFactory()
+    admin = provider_member(provider)
+    ServiceFactory(provider=provider, due=True, name="Location de scooters")
+    service = ServiceFactory(published=True)
+    provider_member(service.provider)
+    orient(login_as(member(Role.PROFESSIONAL, LA)), service)
+    orientation = db.session.scalar(select(Orientation).execution_options(all_territories=True))
+    orientation.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    before = len(outbox_messages(app))
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run-due"])
+    assert result.exit_code == 0, result.output
+    assert "dora.freshness : exécuté : 1 structure(s) relancée(s)" in result.output
+    assert "dora.orientations : exécuté : 0 relance(s), 1 expiration(s)" in result.output
+    reminders = [m for m in outbox_messages(app)[before:] if m["to"] == admin.email]
+    assert len(reminders) == 1 and "Location de scooters" in reminders[0]["body"]
+    db.session.expire_all()
+    assert db.session.get(Orientation, orientation.id).status == OrientationStatus.EXPIRED
+    # Even forced to run again, nothing more is sent: each reminder once per period.
+    db.session.execute(jobs.JobRun.__table__.delete())
+    db.session.commit()
+    again = runner.invoke(args=["jobs", "run-due"])
+    assert "dora.freshness : exécuté : 0 structure(s) relancée(s)" in again.output
+    assert "dora.orientations : exécuté : 0 relance(s), 0 expiration(s)" in again.output
+    assert [m for m in outbox_messages(app)[before:] if m["to"] == admin.email] == reminders
