@@ -122,8 +122,8 @@ def complete_login() -> Identity:
     Raises `RefusedError` when anything does not hold: state, code, ID token (signature, issuer,
     audience, expiry, nonce), the signed userinfo and its subject.
     """
-    oauth = client()
     try:
+        oauth = client()
         token = oauth.authorize_access_token()
         id_claims = token.get("userinfo")
         if not id_claims or not token.get("id_token"):
@@ -131,7 +131,8 @@ def complete_login() -> Identity:
         claims = _signed_userinfo(oauth, token)
     except FAILURES as error:
         raise RefusedError(f"{type(error).__name__}: {error}") from error
-    if claims.get("sub") != id_claims.get("sub") or not isinstance(claims.get("sub"), str):
+    sub = claims.get("sub")
+    if sub != id_claims.get("sub") or not isinstance(sub, str) or not 0 < len(sub) <= 255:
         raise RefusedError("userinfo names another subject")
     email = claims.get("email")
     asserted = isinstance(email, str) and "@" in email and claims.get("email_verified") is not False

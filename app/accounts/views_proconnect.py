@@ -18,7 +18,6 @@ from app.accounts.models import User
 from app.accounts.views import _safe_next, _start_session
 from app.core import access, audit
 from app.core.urls import external_url
-from app.extensions import db
 
 PENDING = "proconnect_pending"  # session key: a first login waiting for its link to be confirmed
 NEXT = "proconnect_next"
@@ -153,13 +152,9 @@ def _pending_link():
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_TTL:
         return None, None
-    user = db.session.get(User, pending.get("user_id"))
-    if (
-        user is None
-        or not user.is_active
-        or user.proconnect_sub is not None
-        or user.email != pending.get("email")
-    ):
+    # Still the same account, still active and unlinked, still with that email.
+    user = services.proconnect_link_candidate(str(pending.get("email", "")))
+    if user is None or user.id != pending.get("user_id"):
         return None, None
     return pending, user
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from app.accounts import services
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.core.models import AuditEntry
@@ -239,3 +240,25 @@ def test_logout_goes_through_the_provider_with_id_token_hint(client, provider):
     assert "Vous êtes déconnecté·e." in client.get("/").text
     # A password login ends without a detour through the provider.
     assert provider.logouts and len(provider.logouts) == 1
+
+
+def test_an_unreachable_provider_gets_a_french_page_not_an_error(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PROCONNECT_ISSUER", "http://127.0.0.1:9/api/v2")
+    monkeypatch.setitem(app.config, "PROCONNECT_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setitem(app.config, "PROCONNECT_CLIENT_SECRET", CLIENT_SECRET)
+    app.extensions.pop("proconnect", None)
+    response = client.post("/connexion/proconnect")
+    assert response.status_code == 502 and "ProConnect est indisponible" in response.text
+    callback = client.get(f"{CALLBACK}?code=a&state={'s' * 43}")
+    assert callback.status_code == 400 and "Connexion refusée" in callback.text
+    app.extensions.pop("proconnect", None)
+
+
+def test_an_erased_account_forgets_its_subject(client, provider):
+    user = member(Role.PROFESSIONAL, email="agent@exemple.fr", proconnect_sub="sub-agent-1")
+    services.erase_account(user)
+    db.session.commit()
+    provider.identity = identity()
+    response = proconnect_login(client, provider)
+    assert response.status_code == 403  # the subject opens nothing; no account has the email
+    assert logged_in_user_id(client) is None
