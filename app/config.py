@@ -76,6 +76,14 @@ def load(app) -> None:
         # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted).
         PROXY_COUNT=int(os.environ.get("PROXY_COUNT", "0")),
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
+        # ProConnect (OpenID Connect) login for professionals: on when the three are set.
+        PROCONNECT_ISSUER=os.environ.get("PROCONNECT_ISSUER", "").strip().rstrip("/"),
+        PROCONNECT_CLIENT_ID=os.environ.get("PROCONNECT_CLIENT_ID", "").strip(),
+        PROCONNECT_CLIENT_SECRET=os.environ.get("PROCONNECT_CLIENT_SECRET", "").strip(),
+        PROCONNECT_SCOPE=os.environ.get(
+            "PROCONNECT_SCOPE", "openid email given_name usual_name uid siret"
+        ),
+        PROCONNECT_ACR_VALUES=os.environ.get("PROCONNECT_ACR_VALUES", "eidas1").strip(),
     )
 
 

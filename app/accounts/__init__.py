@@ -12,4 +12,4 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 team_bp = territorial_blueprint("team", __name__, template_folder="templates")
 access.blueprint_baseline(team_bp, access.roles(Role.COORDINATOR))
 
-from app.accounts import views  # noqa: E402,F401
+from app.accounts import views, views_proconnect  # noqa: E402,F401

@@ -39,6 +39,8 @@ class User(TimestampMixin, db.Model):
     # Part of the login-session id: renewing it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The ProConnect subject (`sub`) this account is linked to, once its owner confirmed the link.
+    proconnect_sub: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

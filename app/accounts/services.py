@@ -46,6 +46,28 @@ def record_login(user: User, method: str) -> None:
     audit.record(user, "login", "user", user.id, method)
 
 
+def user_by_proconnect_sub(sub: str) -> User | None:
+    """The account already linked to this ProConnect subject."""
+    return db.session.scalar(select(User).where(User.proconnect_sub == sub))
+
+
+def proconnect_link_candidate(email: str) -> User | None:
+    """The active account a first ProConnect login with this (asserted) email may be linked to,
+    once its owner confirms: one not linked to any subject yet."""
+    user = user_by_email(email)
+    if user is None or not user.is_active or user.proconnect_sub is not None:
+        return None
+    return user
+
+
+def link_proconnect(user: User, sub: str) -> None:
+    """Link the account to a ProConnect subject (its owner confirmed): later logins find it by
+    the subject, whatever email the provider then sends."""
+    user.proconnect_sub = sub
+    audit.record(user, "proconnect_linked", "user", user.id)
+    db.session.flush()
+
+
 def send_login_link(email: str, next_url: str = "") -> None:
     """Mail a single-use 15-minute login link if an active account has this email.
 
@@ -238,6 +260,7 @@ def erase_account(user: User) -> None:
     user.first_name, user.last_name = "Personne", "effacée"
     user.phone = None
     user.password_hash = None
+    user.proconnect_sub = None
     user.last_login_at = None
     user.is_active = False
     user.end_all_sessions()

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from app.accounts import bp, services, team_bp, throttle
+from app.accounts import bp, proconnect, services, team_bp, throttle
 from app.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -40,7 +40,13 @@ def _render_login(password_form=None, link_form=None, status=200):
     password_form = password_form or PasswordLoginForm(next=next_url, formdata=None)
     link_form = link_form or MagicLinkForm(next=next_url, formdata=None)
     return (
-        render_template("accounts/login.html", password_form=password_form, link_form=link_form),
+        render_template(
+            "accounts/login.html",
+            password_form=password_form,
+            link_form=link_form,
+            proconnect=proconnect.enabled(),
+            next_url=next_url,
+        ),
         status,
     )
 
@@ -117,9 +123,17 @@ def magic_link(token: str):
 @bp.post("/deconnexion")
 @access.authenticated
 def logout():
+    id_token = session.get(proconnect.ID_TOKEN)
     services.logout(current_user._get_current_object())
     session.clear()
     flash("Vous êtes déconnecté·e.", "info")
+    if id_token and proconnect.enabled():
+        # Logged in with ProConnect: its session ends too, then the provider sends the browser
+        # back to the portal.
+        try:
+            return proconnect.logout_redirect(id_token)
+        except (proconnect.RefusedError, *proconnect.FAILURES):
+            current_app.logger.warning("ProConnect logout unavailable")
     return redirect(url_for("core.home"), 303)
 
 

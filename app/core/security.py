@@ -5,6 +5,15 @@ from __future__ import annotations
 from flask import current_app, request
 
 
+def _form_action() -> str:
+    """'self', and the ProConnect provider when configured: the ProConnect button and the
+    logout are forms whose answer redirects there, which `form-action` also governs."""
+    from app.accounts import proconnect
+
+    origin = proconnect.issuer_origin()
+    return "'self'" + (f" {origin}" if origin else "")
+
+
 def set_security_headers(response):
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
@@ -15,7 +24,7 @@ def set_security_headers(response):
         "connect-src 'self'; "
         "object-src 'none'; "
         "base-uri 'self'; "
-        "form-action 'self'; "
+        f"form-action {_form_action()}; "
         "frame-ancestors 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"

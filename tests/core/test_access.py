@@ -27,6 +27,12 @@ PUBLIC = {
     "accounts.magic_link_sent",
     "accounts.magic_link",
     "accounts.invitation",
+    # ProConnect: the button, the provider's returns, the first link's confirmation (404s unless
+    # configured; tests/accounts/test_proconnect.py).
+    "accounts.proconnect_login",
+    "accounts.proconnect_callback",
+    "accounts.proconnect_link",
+    "accounts.proconnect_logged_out",
     "api.openapi",
 }
 
