@@ -1,7 +1,7 @@
 """ProConnect subject on user
 
 Revision ID: 9881fa240600
-Revises: dc68b732c5c3
+Revises: 7394d2e586e3
 Create Date: 2026-11-29 13:06:51.756706
 
 A nullable column and a unique index: no table rebuild on SQLite (the user table is referenced
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "9881fa240600"
-down_revision = "dc68b732c5c3"
+down_revision = "7394d2e586e3"
 branch_labels = None
 depends_on = None
 
