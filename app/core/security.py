@@ -6,7 +6,9 @@ from flask import current_app, request
 
 
 def set_security_headers(response):
-    response.headers["Content-Security-Policy"] = (
+    # A stricter policy set by the view stays (a stored file is served sandboxed: uploads.py).
+    response.headers.setdefault(
+        "Content-Security-Policy",
         "default-src 'self'; "
         "script-src 'self'; "
         "style-src 'self'; "
@@ -16,7 +18,7 @@ def set_security_headers(response):
         "object-src 'none'; "
         "base-uri 'self'; "
         "form-action 'self'; "
-        "frame-ancestors 'none'"
+        "frame-ancestors 'none'",
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
