@@ -77,9 +77,9 @@ def _is_workbook(data: bytes) -> bool:
 
 
 def safe_filename(filename: str, kind: str) -> str:
-    """The name kept for a stored file: letters, digits and `._- ` only, ending with the
-    extension of its sniffed type (`cv.html` holding a PDF is kept as `cv.html.pdf`)."""
-    name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ").strip(" .")[:200]
+    """The name kept for a stored file (200 characters at most): letters, digits and `._- `,
+    ending with the extension of its sniffed type (`cv.html` holding a PDF: `cv.html.pdf`)."""
+    name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ").strip(" .")[:190]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in EXTENSIONS[kind]:
         name = f"{name or 'piece'}.{sorted(EXTENSIONS[kind])[-1]}"

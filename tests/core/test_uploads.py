@@ -87,6 +87,10 @@ def test_a_stored_name_ends_with_the_extension_of_its_real_type(name, kind, kept
     assert uploads.safe_filename(name, kind) == kept
 
 
+def test_a_stored_name_fits_its_column_whatever_its_length():
+    assert len(uploads.safe_filename("a" * 500 + ".html", "pdf")) <= 200
+
+
 @pytest.mark.parametrize("content", [HTML, SVG, LATE_HTML])
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
 def test_carnet_import_refuses_a_page_disguised_as_a_table(client, login_as, content, extension):
