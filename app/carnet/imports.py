@@ -29,7 +29,7 @@ from app.accounts.services import add_membership
 from app.carnet.forms import validate_nir
 from app.carnet.models import Beneficiary, Notebook, Situation
 from app.carnet.queries import exact_matches as find_for_join
-from app.core import audit
+from app.core import audit, uploads
 from app.core.forms import FRENCH_PHONE as PHONE_PATTERN
 from app.extensions import db
 from app.tenancy.models import Structure
@@ -172,13 +172,15 @@ def _cell(value) -> str | date | None:
     return text or None
 
 
+NOT_CSV = (
+    "Le fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV (UTF-8) ou XLSX."
+)
+
+
 def _decode(content: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252/Latin-1 as spreadsheets on Windows save."""
     if b"\x00" in content:
-        raise FileRefused(
-            "Le fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV (UTF-8) "
-            "ou XLSX."
-        )
+        raise FileRefused(NOT_CSV)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -274,6 +276,12 @@ def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict
         )
     if not content.strip():
         raise FileRefused("Le fichier est vide.")
+    # The content decides, not the name: markup is refused, and a CSV must be text.
+    sniffed = uploads.kind_of(content)
+    if sniffed == "markup":
+        raise FileRefused(uploads.MARKUP_REFUSAL)
+    if extension == ".csv" and sniffed not in ("csv", None):
+        raise FileRefused(NOT_CSV)
     numbered = _xlsx_rows(content) if extension == ".xlsx" else _csv_rows(content)
     header: list[str] | None = None
     table: list[tuple[int, dict]] = []

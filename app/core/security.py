@@ -15,7 +15,9 @@ def _form_action() -> str:
 
 
 def set_security_headers(response):
-    response.headers["Content-Security-Policy"] = (
+    # A stricter policy set by the view stays (a stored file is served sandboxed: uploads.py).
+    response.headers.setdefault(
+        "Content-Security-Policy",
         "default-src 'self'; "
         "script-src 'self'; "
         "style-src 'self'; "
@@ -25,7 +27,7 @@ def set_security_headers(response):
         "object-src 'none'; "
         "base-uri 'self'; "
         f"form-action {_form_action()}; "
-        "frame-ancestors 'none'"
+        "frame-ancestors 'none'",
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"

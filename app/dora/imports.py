@@ -24,6 +24,7 @@ from data_inclusion.schema import v1 as di
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.core import uploads
 from app.core.models import utcnow
 from app.dora import forms, queries, sheets, structures
 from app.dora.models import (
@@ -506,6 +507,16 @@ def read(filename: str, content: bytes) -> Plan:
         raise FileRefused("Le fichier doit être au format CSV, XLSX ou JSON (data·inclusion).")
     if not content.strip():
         raise FileRefused("Le fichier est vide.")
+    # The content decides, not the name: markup is refused, and the content must be the
+    # format the name announces (unreadable text is named by the decoder below).
+    kind = uploads.kind_of(content)
+    if kind == "markup":
+        raise FileRefused(uploads.MARKUP_REFUSAL)
+    if kind is not None and kind != extension:
+        raise FileRefused(
+            f"Le contenu du fichier n'est pas au format {extension.upper()} qu'annonce son nom : "
+            "enregistrez-le au format CSV, XLSX ou JSON (data·inclusion)."
+        )
     if extension == "json":
         return check_json(content)
     return check_table(table_rows(filename, content))

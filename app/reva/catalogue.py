@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.core import audit
+from app.core import audit, uploads
 from app.extensions import db
 from app.reva.models import Certification, CertificationAuthority, Competence, CompetenceBlock
 
@@ -73,6 +73,13 @@ def parse(data: bytes) -> tuple[list[dict], ImportReport]:
     report = ImportReport()
     if len(data) > MAX_BYTES:
         report.errors.append((0, "Le fichier dépasse 2 Mo."))
+        return [], report
+    kind = uploads.kind_of(data)
+    if kind == "markup":
+        report.errors.append((0, uploads.MARKUP_REFUSAL))
+        return [], report
+    if kind != "csv":
+        report.errors.append((0, "Le fichier doit être au format CSV (texte, séparé par des ;)."))
         return [], report
     try:
         text = data.decode("utf-8-sig")

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from app.core import audit
+from app.core import audit, uploads
 from app.extensions import db
 from app.reva.candidacies import touch
 from app.reva.models import Attachment, Candidacy, CompetenceAssessment, Mastery
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # The type is decided from the content, never from the name or the browser's claim.
-SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
+CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 
 
 class AttachmentRefusedError(ValueError):
     pass
-
-
-def sniff(data: bytes) -> str | None:
-    return next((kind for magic, kind in SIGNATURES if data.startswith(magic)), None)
 
 
 def save_assessments(candidacy: Candidacy, user, marks: dict[int, tuple[Mastery, str]]) -> None:
@@ -50,14 +42,15 @@ def add_attachment(candidacy: Candidacy, user, filename: str, data: bytes) -> At
         raise AttachmentRefusedError("Le fichier est vide.")
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise AttachmentRefusedError("Le fichier dépasse 10 Mo.")
-    kind = sniff(data)
-    if kind is None:
+    kind = uploads.kind_of(data)
+    if kind == "markup":
+        raise AttachmentRefusedError(uploads.MARKUP_REFUSAL)
+    if kind not in CONTENT_TYPES:
         raise AttachmentRefusedError("Seuls les fichiers PDF, JPEG et PNG sont acceptés.")
-    safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[:200] or "piece"
     attachment = Attachment(
         candidacy_id=candidacy.id,
-        filename=safe_name,
-        content_type=kind,
+        filename=uploads.safe_filename(filename, kind),
+        content_type=CONTENT_TYPES[kind],
         size=len(data),
         data=data,
         uploaded_by_id=user.id,

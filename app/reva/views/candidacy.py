@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, g, make_response, render_template, url_for
 from flask_login import current_user
 
-from app.core import htmx
+from app.core import htmx, uploads
 from app.core.forms import choices
 from app.core.models import utcnow
 from app.extensions import db
@@ -182,11 +182,7 @@ def attachment(candidacy, attachment_id: str):
     found = queries.attachment_of(candidacy, attachment_id)
     if found is None:
         abort(404)
-    response = make_response(found.data)
-    response.headers["Content-Type"] = found.content_type
-    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.download(found.data, found.filename, found.content_type)
 
 
 def back_to(candidacy, anchor: str = ""):
