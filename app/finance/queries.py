@@ -156,14 +156,28 @@ def consumption(
     year: int, cost_centre_id: int | None = None, as_of: date | None = None
 ) -> Dashboard:
     """Per start-up (those carried by the cost centre, if one is chosen) and in total: allocated,
-    committed and paid in AE/CP for a budget year (as of a date, if given), computed from the
-    ledger in one query."""
+    committed and paid in AE/CP for a budget year (as of a date, if given: the allocation changes
+    in effect and the entries dated by then), computed from the ledger in one query."""
     commitments, ae_cancelled, payments, cp_cancelled = _envelope_totals(as_of)
+    if as_of is None:
+        ae_allocated, cp_allocated = Envelope.ae_allocated, Envelope.cp_allocated
+    else:  # the allocation as it stood that day: the changes in effect by then
+        allocated = (
+            select(
+                AllocationChange.envelope_id,
+                _sum(AllocationChange.ae_delta).label("ae"),
+                _sum(AllocationChange.cp_delta).label("cp"),
+            )
+            .where(AllocationChange.effective_on <= as_of)
+            .group_by(AllocationChange.envelope_id)
+            .subquery()
+        )
+        ae_allocated, cp_allocated = allocated.c.ae, allocated.c.cp
     stmt = (
         select(
             Startup,
-            func.coalesce(Envelope.ae_allocated, 0),
-            func.coalesce(Envelope.cp_allocated, 0),
+            func.coalesce(ae_allocated, 0),
+            func.coalesce(cp_allocated, 0),
             func.coalesce(commitments.c.total, 0) - func.coalesce(ae_cancelled.c.total, 0),
             func.coalesce(payments.c.total, 0) - func.coalesce(cp_cancelled.c.total, 0),
         )
@@ -174,6 +188,8 @@ def consumption(
         .outerjoin(cp_cancelled, cp_cancelled.c.envelope_id == Envelope.id)
         .order_by(Startup.id)
     )
+    if as_of is not None:
+        stmt = stmt.outerjoin(allocated, allocated.c.envelope_id == Envelope.id)
     if cost_centre_id:
         stmt = stmt.where(Startup.cost_centre_id == cost_centre_id)
     dashboard = Dashboard(year=year, rows=[])
