@@ -222,6 +222,19 @@ def test_the_space_card_tells_the_delegant_what_awaits(app, delegant, delegatair
     assert not any(c.title.startswith("Décisions") for c in delegataire_cards)
 
 
+def test_doras_indicators_include_its_searches(delegant):
+    committee = committees.hold(
+        delegant, held_on=date(2026, 6, 1), title="Comité", startups=[startup("dora")]
+    )
+    assert [(i["key"], i["target"], i["unit"]) for i in committee.reviews[0].indicators] == [
+        ("with_sheet_rate", 70, "%"),
+        ("fresh_rate", 30, "%"),
+        ("sheet_rate", 50, "%"),
+        ("orientation_rate", 30, "%"),
+        ("time_saved_rate", 30, "%"),
+    ]
+
+
 def test_a_startup_without_provider_has_no_indicators(delegant, monkeypatch):
     registry.discover()
     monkeypatch.delitem(registry._providers, "reva")
