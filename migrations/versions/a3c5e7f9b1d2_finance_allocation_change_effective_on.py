@@ -18,7 +18,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("allocation_change", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "allocation_change", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.add_column(sa.Column("effective_on", sa.Date(), nullable=True))
     # Existing changes: the amendment's signature, the committee's date, else the day recorded.
     recorded_on = (
@@ -33,10 +35,14 @@ def upgrade():
         " WHERE committee_review.id = allocation_change.review_id),"
         f" {recorded_on})"  # noqa: S608 (a constant of this file)
     )
-    with op.batch_alter_table("allocation_change", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "allocation_change", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.alter_column("effective_on", existing_type=sa.Date(), nullable=False)
 
 
 def downgrade():
-    with op.batch_alter_table("allocation_change", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "allocation_change", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.drop_column("effective_on")
