@@ -1,7 +1,8 @@
 """Benchmark of the portal through the real server.
 
-    python -m bench [run] [--notebooks N] [--connections 16] [--seconds 10]   (make bench)
-    python -m bench load --database URL --notebooks N --json
+    python -m bench [run] [--notebooks N] [--candidacies N] [--finance-entries N]
+                        [--connections 16] [--seconds 10]                      (make bench)
+    python -m bench load --database URL --notebooks N --candidacies N --finance-entries N --json
 
 `run` fills a fresh database (SQLite in a temporary folder, or BENCH_DATABASE_URL / --database,
 which must be empty), starts the Procfile's gunicorn on it, logs the key pages' users in, drives
@@ -43,7 +44,11 @@ def main(argv: list[str] | None = None) -> None:
     for command in (load, run):
         for loader in LOADERS:
             command.add_argument(
-                f"--{loader.option}", type=int, default=loader.default, help=loader.help
+                f"--{loader.option.replace('_', '-')}",
+                dest=loader.option,
+                type=int,
+                default=loader.default,
+                help=loader.help,
             )
     args = parser.parse_args(argv)
     if args.command == "load":

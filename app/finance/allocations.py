@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from app.core import audit
 from app.extensions import db
+from app.finance import clock
 from app.finance.models import AllocationChange, AllocationSource, Envelope, Startup
 from app.finance.rules import RuleError, euros
 
@@ -43,7 +44,8 @@ def change(
     review=None,
 ) -> AllocationChange:
     """An allocation never falls below what is already committed (AE) or paid (CP), nor below
-    zero; the change is recorded with its source and reason."""
+    zero; the change is recorded with its source, reason and the day it takes effect (the
+    amendment's signature, the committee's date, otherwise today)."""
     if not reason.strip():
         raise RuleError("reason", "Indiquez le motif du changement d'allocation.")
     if ae_delta == 0 and cp_delta == 0:
@@ -76,6 +78,13 @@ def change(
     envelope.cp_allocated = new_cp
     row = AllocationChange(
         envelope_id=envelope.id,
+        effective_on=(
+            amendment.signed_on
+            if amendment
+            else review.committee.held_on
+            if review
+            else clock.today()
+        ),
         source=source,
         ae_delta=ae_delta,
         cp_delta=cp_delta,

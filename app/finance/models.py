@@ -204,13 +204,17 @@ class AllocationSource(enum.StrEnum):
 
 
 class AllocationChange(TimestampMixin, db.Model):
-    """One change of an envelope's allocation, with where it comes from and why (history)."""
+    """One change of an envelope's allocation, with where it comes from, why and from when
+    (history)."""
 
     __tablename__ = "allocation_change"
     __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     envelope_id: Mapped[int] = mapped_column(ForeignKey("envelope.id"), index=True)
+    # The day the change takes effect (the amendment's signature, the committee's date, or the
+    # day it is recorded): what a committee's report reads to show the allocation at its date.
+    effective_on: Mapped[date]
     source: Mapped[AllocationSource] = mapped_column(_enum(AllocationSource))
     ae_delta: Mapped[Decimal] = mapped_column(Money)
     cp_delta: Mapped[Decimal] = mapped_column(Money)

@@ -95,8 +95,14 @@ def dora_indicators(now: datetime | None = None) -> dict:
 @provider("dora")
 def committee_indicators(at: datetime) -> list[Indicator]:
     """DORA's indicators for the investment committee: every territory running it (no territory
-    is bound in the national finance space)."""
+    is bound in the national finance space): structures with sheets, freshness, and searches
+    ending on a sheet or an orientation (rates, in %)."""
+    from app.indicators.dora_search import search_indicators
+
     return [
         Indicator(i["key"], i["label"], i["value"], i["target"], i["unit"])
         for i in dora_indicators(at)["indicators"]
+    ] + [
+        Indicator(i["key"], i["label"], i["value"], i["target"], "%")
+        for i in search_indicators(at)["indicators"]
     ]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.core.models import utcnow
 from app.extensions import db
+from app.indicators.registry import Indicator, provider
 from app.reva.candidacies import LATE_DECISION_DAYS
 from app.reva.models import Candidacy, CandidacyEvent, Status, SurveyAnswer
 
@@ -78,7 +79,8 @@ def delays_between(events_by_candidacy: dict[int, list[tuple]], start: Status, e
 
 
 def compute(now: datetime | None = None) -> dict:
-    """Every REVA indicator of the national view."""
+    """Every REVA indicator of the national view; delays and drop-outs from the history up to
+    `now` (a committee's date), counts by status as they stand."""
     now = now or utcnow()
     by_status = {
         Status(s): n
@@ -92,7 +94,9 @@ def compute(now: datetime | None = None) -> dict:
             CandidacyEvent.to_status,
             CandidacyEvent.at,
             CandidacyEvent.from_status,
-        ).order_by(CandidacyEvent.candidacy_id, CandidacyEvent.id)
+        )
+        .where(CandidacyEvent.at <= now)
+        .order_by(CandidacyEvent.candidacy_id, CandidacyEvent.id)
     ).all()
     events = defaultdict(list)
     dropped_from = Counter()
@@ -144,3 +148,47 @@ def compute(now: datetime | None = None) -> dict:
 
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+# REVA's annex sets no numeric target: the committee report shows each value with its trend.
+DELAY_LABELS = {
+    "submitted_to_taken": "Délai médian entre l'envoi de la candidature et sa prise en charge",
+    "feasibility_to_decision": (
+        "Délai médian de réponse du certificateur (dossier de faisabilité → décision)"
+    ),
+    "admissible_to_jury": "Délai médian entre la recevabilité et le jury programmé",
+}
+
+
+@provider("reva")
+def committee_indicators(at: datetime) -> list[Indicator]:
+    """REVA's indicators for the investment committee: delays, drop-outs, certifier response."""
+    data = compute(at)
+    delays = [
+        Indicator(f"{d.key}_median", DELAY_LABELS[d.key], d.median, None, "jours")
+        for d in data["delays"]
+    ]
+    return [
+        *delays,
+        Indicator(
+            "dropout_rate",
+            "Abandons parmi les candidatures envoyées",
+            data["dropout_rate"],
+            None,
+            "%",
+        ),
+        Indicator(
+            "late_decision_rate",
+            f"Décisions du certificateur rendues après {LATE_DECISION_DAYS} jours",
+            data["late_decision_rate"],
+            None,
+            "%",
+        ),
+        Indicator(
+            "pending_late_decisions",
+            f"Dossiers de faisabilité sans décision depuis plus de {LATE_DECISION_DAYS} jours",
+            data["pending_late_decisions"],
+            None,
+            "dossiers",
+        ),
+    ]

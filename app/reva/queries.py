@@ -335,6 +335,28 @@ def page_of(query: Select, page: int, size: int) -> tuple[list, int]:
     return items, total
 
 
+def queue_page(query: Select, page: int, size: int) -> tuple[list, int]:
+    """One page of a queue (`query` selects candidacies joined to their certification, in
+    order) as the columns the queue shows — the candidate's name, the certification, the
+    department, the status and since when — and the total: two queries, no objects hydrated."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(
+        query.with_only_columns(
+            Candidacy.public_id,
+            User.first_name,
+            User.last_name,
+            Certification.label.label("certification_label"),
+            Candidacy.department,
+            Candidacy.status,
+            Candidacy.status_changed_at,
+        )
+        .join(User, User.id == Candidacy.candidate_id)
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    return rows, total
+
+
 # "What needs me now" (the spaces registry's cards)
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+TINY = ("--notebooks", "12", "--candidacies", "30", "--finance-entries", "40")
 
 
 def bench(*args, timeout=240):
@@ -27,25 +28,35 @@ def bench(*args, timeout=240):
 
 def test_load_fills_a_database_and_prints_accounts_and_pages(tmp_path):
     database = tmp_path / "bench.sqlite3"
-    printed = json.loads(
-        bench("load", "--database", f"sqlite:///{database}", "--notebooks", "12", "--json")
-    )
+    printed = json.loads(bench("load", "--database", f"sqlite:///{database}", *TINY, "--json"))
 
     accounts = {a["email"]: a for a in printed["accounts"]}
-    assert {a["role"] for a in accounts.values()} >= {"professional", "beneficiary", "coordinator"}
+    assert {a["role"] for a in accounts.values()} >= {
+        "professional",
+        "beneficiary",
+        "coordinator",
+        "certifier",
+        "reva_accompagnateur",
+        "finance_delegataire",
+    }
     assert all(a["password"] for a in accounts.values())
     assert printed["pages"] and all(p["email"] in accounts for p in printed["pages"])
     assert all(p["path"].startswith("/") and p["name"] for p in printed["pages"])
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT COUNT(*) FROM notebook").fetchone() == (12,)
         assert connection.execute("SELECT COUNT(*) FROM barrier").fetchone() == (36,)
+        assert connection.execute("SELECT COUNT(*) FROM reva_candidacy").fetchone() == (30,)
+        entries = "SELECT (SELECT COUNT(*) FROM commitment) + (SELECT COUNT(*) FROM payment)"
+        assert connection.execute(entries).fetchone() == (40,)
+    paths = {p["name"]: p["path"] for p in printed["pages"]}
+    assert paths["file du certificateur (REVA)"] == "/reva/certificateur/"
+    assert paths["tableau de bord (finances)"] == "/finance/"
 
 
 def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
     output = bench(
         "run",
-        "--notebooks",
-        "12",
+        *TINY,
         "--seconds",
         "1",
         "--connections",
@@ -54,7 +65,7 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
         str(tmp_path),
     )
 
-    [table] = tmp_path.glob("*-sqlite-notebooks12.md")
+    [table] = tmp_path.glob("*-sqlite-notebooks12*.md")
     text = table.read_text(encoding="utf-8")
     assert text in output
     assert "2 cores" in text or "cores" in text
@@ -65,6 +76,7 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
     ][1:]
     names = [cells[0].strip() for cells in rows]
     assert names[0] == "/healthz (plafond)" and "mon carnet (personne)" in names
+    assert {"file du certificateur (REVA)", "tableau de bord (finances)"} <= set(names)
     assert float(rows[0][1]) > 0  # /healthz answered (pages may be too slow for 1 s on a busy CI)
     for cells in rows:
         queries, not_ok = int(cells[6]), int(cells[9])

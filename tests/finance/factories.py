@@ -47,17 +47,23 @@ def extend_convention(user, year: int) -> None:
 
 
 def envelope(user, slug: str = "dora", year: int = 2026, ae="1000.00", cp="1000.00"):
-    """The start-up's envelope for `year` with exactly `ae` and `cp` allocated (committed)."""
+    """The start-up's envelope for `year` with exactly `ae` and `cp` allocated (committed),
+    in effect from 2 January of `year`."""
     extend_convention(user, year)
-    allocations.change(
-        user,
-        startup(slug),
-        year,
-        ae_delta=Decimal(ae),
-        cp_delta=Decimal(cp),
-        source=AllocationSource.BALANCE,
-        reason="Allocation de test",
-    )
+    source = current_app.config.get("FINANCE_CLOCK")
+    stand_on(date(year, 1, 2))
+    try:
+        allocations.change(
+            user,
+            startup(slug),
+            year,
+            ae_delta=Decimal(ae),
+            cp_delta=Decimal(cp),
+            source=AllocationSource.BALANCE,
+            reason="Allocation de test",
+        )
+    finally:
+        current_app.config["FINANCE_CLOCK"] = source
     db.session.commit()
 
 

@@ -23,14 +23,9 @@ def home():
     """Consumption per start-up and in total for a year, filtered by cost centre; what is due."""
     year = year_param()
     cost_centre = request.args.get("centre", type=int)
-    dashboard = queries.consumption(year, cost_centre)
-    rows = queries.ledger_rows(year)
-    if cost_centre:
-        names = {r.startup.name for r in dashboard.rows}
-        rows = [r for r in rows if r.startup in names]
     context = dict(
-        dashboard=dashboard,
-        series=queries.cumulative_by_month(rows),
+        dashboard=queries.consumption(year, cost_centre),
+        series=queries.cumulative_by_month(year, cost_centre),
         year=year,
         years=sorted({*queries.budget_years(), clock.today().year}, reverse=True),
         cost_centre=cost_centre,

@@ -23,7 +23,7 @@ def organism_queue():
     organism = queries.organism_of(user)
     status = request.args.get("statut")
     statuses = [Status(status)] if status in Status._value2member_map_ else None
-    rows = queries.page_of(queries.candidacies_of_organism(user, statuses), 1, 200)[0]
+    rows = queries.queue_page(queries.candidacies_of_organism(user, statuses), 1, 200)[0]
     return render_template(
         "reva/queue.html",
         title="Les candidatures de mon organisme",

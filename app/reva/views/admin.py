@@ -36,7 +36,7 @@ def admin_candidacies():
     if status in Status._value2member_map_:
         query = query.where(queries.Candidacy.status == Status(status))
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.page_of(query.order_by(queries.Candidacy.status_changed_at), page, 50)
+    rows, total = queries.queue_page(query.order_by(queries.Candidacy.status_changed_at), page, 50)
     return render_template(
         "reva/queue.html",
         title="Toutes les candidatures",

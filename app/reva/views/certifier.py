@@ -24,7 +24,7 @@ def certifier_queue():
     user = current_user._get_current_object()
     status = request.args.get("statut")
     statuses = [Status(status)] if status in Status._value2member_map_ else None
-    rows = queries.page_of(queries.candidacies_of_certifier(user, statuses), 1, 200)[0]
+    rows = queries.queue_page(queries.candidacies_of_certifier(user, statuses), 1, 200)[0]
     return render_template(
         "reva/queue.html",
         title="Les candidatures à instruire",

@@ -1,0 +1,109 @@
+"""REVA's queues and candidacy page run the same SQL statements for 10 and 1 000 rows (the bench
+measures them at 5 000 candidacies); the rows are inserted in bulk, as the bench loader does."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from app.core.models import utcnow
+from app.core.querycount import count_queries
+from app.extensions import db
+from app.reva.models import Candidacy, CandidacyEvent, Status
+from tests.reva.factories import World
+
+
+def _bulk_candidacies(world: World, n: int, candidate_id: int) -> None:
+    now = utcnow()
+    db.session.execute(
+        insert(Candidacy),
+        [
+            {
+                "public_id": secrets.token_urlsafe(16),
+                "candidate_id": candidate_id,
+                "certification_id": world.certification.id,
+                "organism_id": world.organism.id,
+                "department": world.department,
+                "status": Status.FEASIBILITY_SENT,
+                "status_changed_at": now - timedelta(days=k % 30),
+                "last_activity_at": now,
+            }
+            for k in range(n)
+        ],
+    )
+    db.session.commit()
+
+
+def _bulk_events(candidacy: Candidacy, n: int) -> None:
+    at = utcnow() - timedelta(days=n)
+    db.session.execute(
+        insert(CandidacyEvent),
+        [
+            {
+                "candidacy_id": candidacy.id,
+                "at": at + timedelta(days=k),
+                "transition": "take_in_charge",
+                "from_status": Status.SUBMITTED,
+                "to_status": Status.TAKEN_IN_CHARGE,
+                "actor": "A",
+                "comment": f"Étape {k}",
+            }
+            for k in range(n)
+        ],
+    )
+    db.session.commit()
+
+
+def statements(client, url: str) -> tuple[int, str]:
+    with count_queries() as sent:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(sent), html.unescape(response.text)
+
+
+def test_queues_run_the_same_statements_for_10_and_1000_candidacies(client, login_as):
+    world = World()
+    first = world.candidacy(status=Status.FEASIBILITY_SENT)
+    first.status_changed_at = utcnow() - timedelta(days=40)  # the longest wait: listed first
+    _bulk_candidacies(world, 9, first.candidate_id)
+    counts = {}
+    for user, url in (
+        (world.certifier, "/reva/certificateur/"),
+        (world.accompagnateur, "/reva/accompagnateur/"),
+        (world.admin, "/reva/admin/candidatures"),
+    ):
+        login_as(user)
+        counts[url] = statements(client, url)[0]
+    _bulk_candidacies(world, 990, first.candidate_id)
+    for user, url in (
+        (world.certifier, "/reva/certificateur/"),
+        (world.accompagnateur, "/reva/accompagnateur/"),
+        (world.admin, "/reva/admin/candidatures"),
+    ):
+        login_as(user)
+        count, page = statements(client, url)
+        assert count == counts[url], url
+        assert "(1000)" in page, url  # every candidacy counted, one screenful listed
+    login_as(world.certifier)
+    page = statements(client, "/reva/certificateur/")[1]
+    assert page.count('href="/reva/candidatures/') == 200
+    assert f'href="/reva/candidatures/{first.public_id}"' in page.split("</tr>")[1]
+    assert "40 jours" in page and "en retard" in page
+    assert first.certification.label in page and first.candidate.last_name in page
+
+
+def test_the_candidacy_page_runs_the_same_statements_for_10_and_1000_events(client, login_as):
+    world = World()
+    candidacy = world.candidacy(status=Status.TAKEN_IN_CHARGE)
+    _bulk_events(candidacy, 10)
+    login_as(world.accompagnateur)
+    url = f"/reva/candidatures/{candidacy.public_id}"
+    few = statements(client, url)[0]
+    _bulk_events(candidacy, 990)
+    _bulk_candidacies(world, 1000, candidacy.candidate_id)
+    many, page = statements(client, url)
+    assert many == few
+    assert "Étape 989" in page
