@@ -1,7 +1,7 @@
 """Finance: the day each allocation change takes effect
 
 Revision ID: a3c5e7f9b1d2
-Revises: dc68b732c5c3
+Revises: 9881fa240600
 Create Date: 2026-11-29 13:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a3c5e7f9b1d2"
-down_revision = "dc68b732c5c3"
+down_revision = "9881fa240600"
 branch_labels = None
 depends_on = None
 
