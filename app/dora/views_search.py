@@ -71,8 +71,8 @@ def _context(query, results) -> dict:
     return {
         "query": query,
         "results": results,
-        "places": search_form.places_of(g.territory.department_code),
-        "themes": questions.theme_choices(),
+        "communes": search_form.datalist_options(g.territory.department_code),
+        "theme_options": questions.theme_options(query.theme),
         "theme_questions": questions.questions_for(query.theme) if query.theme else [],
         "theme_label": questions.theme_label,
         "type_choices": [(t.value, t.label) for t in TypeService],
