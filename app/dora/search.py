@@ -17,7 +17,21 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import snowballstemmer
-from sqlalchemy import String, case, cast, delete, event, func, insert, inspect, or_, select, text
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    column,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from app.core.models import utcnow
@@ -354,7 +368,7 @@ def _matching_ids(keywords: str):
         if not words(keywords):
             return None
         return text(
-            "SELECT service_id FROM dora_service_fts "
+            "SELECT service_id AS id FROM dora_service_fts "
             "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
         ).bindparams(keywords=keywords)
     terms = stems(keywords)[:MAX_WORDS]
@@ -363,7 +377,7 @@ def _matching_ids(keywords: str):
     # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
     match = " ".join(f'"{term}"' for term in terms)
     return text(
-        "SELECT rowid FROM dora_service_fts WHERE dora_service_fts MATCH :match"
+        "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :match"
     ).bindparams(match=match)
 
 
@@ -450,6 +464,10 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
     if filters.keywords:
         matching = _matching_ids(filters.keywords)
         if matching is not None:
+            if db.engine.dialect.name == "sqlite":
+                # A common table expression that the page and the total both read: FTS5 is
+                # searched once. (PostgreSQL plans the plain subquery better: a hash join.)
+                matching = select(matching.columns(column("id", Integer)).cte("keywords").c.id)
             conditions.append(entry.service_id.in_(matching))
 
     total = select(func.count()).select_from(entry).where(*conditions).scalar_subquery()
