@@ -28,7 +28,16 @@ def bench(*args, timeout=240):
 def test_load_fills_a_database_and_prints_accounts_and_pages(tmp_path):
     database = tmp_path / "bench.sqlite3"
     printed = json.loads(
-        bench("load", "--database", f"sqlite:///{database}", "--notebooks", "12", "--json")
+        bench(
+            "load",
+            "--database",
+            f"sqlite:///{database}",
+            "--notebooks",
+            "12",
+            "--sheets",
+            "20",
+            "--json",
+        )
     )
 
     accounts = {a["email"]: a for a in printed["accounts"]}
@@ -39,6 +48,10 @@ def test_load_fills_a_database_and_prints_accounts_and_pages(tmp_path):
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT COUNT(*) FROM notebook").fetchone() == (12,)
         assert connection.execute("SELECT COUNT(*) FROM barrier").fetchone() == (36,)
+        assert connection.execute("SELECT COUNT(*) FROM dora_service").fetchone() == (20,)
+        # The search table and the full-text index are filled (the loader bypasses the ORM).
+        assert connection.execute("SELECT COUNT(*) FROM dora_service_search").fetchone()[0] >= 20
+        assert connection.execute("SELECT COUNT(*) FROM dora_service_fts").fetchone() == (20,)
 
 
 def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
@@ -46,6 +59,8 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
         "run",
         "--notebooks",
         "12",
+        "--sheets",
+        "20",
         "--seconds",
         "1",
         "--connections",
@@ -54,7 +69,7 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
         str(tmp_path),
     )
 
-    [table] = tmp_path.glob("*-sqlite-notebooks12.md")
+    [table] = tmp_path.glob("*-sqlite-notebooks12-sheets20.md")
     text = table.read_text(encoding="utf-8")
     assert text in output
     assert "2 cores" in text or "cores" in text
@@ -65,6 +80,7 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
     ][1:]
     names = [cells[0].strip() for cells in rows]
     assert names[0] == "/healthz (plafond)" and "mon carnet (personne)" in names
+    assert "recherche commune + thème" in names and "fiche ouverte depuis la recherche" in names
     assert float(rows[0][1]) > 0  # /healthz answered (pages may be too slow for 1 s on a busy CI)
     for cells in rows:
         queries, not_ok = int(cells[6]), int(cells[9])
