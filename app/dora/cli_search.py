@@ -1,5 +1,5 @@
 """`flask dora orientations` (daily: reminders and expiry), `flask dora anonymise-orientations`
-(two years; dry run unless --apply) and `flask dora reindex` (the full-text index)."""
+(two years; dry run unless --apply) and `flask dora reindex` (the full-text index and the search table)."""
 
 from __future__ import annotations
 
@@ -53,10 +53,11 @@ def anonymise_orientations(apply_: bool):
 
 @dora_cli.command("reindex")
 def reindex():
-    """Rebuild the full-text index of the sheets (after a load that bypassed the application)."""
+    """Rebuild the full-text index and the search table of the sheets (after a load that
+    bypassed the application)."""
     from app.core import transaction
-    from app.dora.search import rebuild_index
+    from app.dora.search import rebuild
 
     with transaction.unit_of_work():
-        count = rebuild_index()
+        count = rebuild()
     click.echo(f"{count} fiche(s) indexée(s).")

@@ -352,6 +352,40 @@ class ServiceZone(db.Model):
     code: Mapped[str] = mapped_column(String(9), primary_key=True)
 
 
+class ServiceSearchRow(db.Model):
+    """The search's narrow copy of a published sheet: one row per eligibility zone code and
+    theme the sheet answers (each of its thematiques and their categories), with the columns
+    the search filters and orders on. Kept by the same flush hook as the full-text index
+    (`search.py`), in the sheet's own transaction; clustered by (zone, theme) on SQLite (no
+    rowid), so a search reads a few compact pages rather than every matching sheet's wide row.
+
+    A sheet is found once per search: zone codes another of its codes covers for every commune
+    are left out (a commune inside one of its EPCIs or departments, anything besides 'france');
+    an EPCI row carries the sheet's departments, for EPCIs that straddle one of them."""
+
+    __tablename__ = "dora_service_search"
+    __table_args__ = (
+        Index("ix_dora_service_search_service_id", "service_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    zone: Mapped[str] = mapped_column(String(9), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(120), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("dora_service.id", ondelete="CASCADE"), primary_key=True
+    )
+    departments: Mapped[str] = mapped_column(String(400), default="")  # "|44|49|", EPCI rows
+    thematiques: Mapped[str] = mapped_column(Text, default="")  # "|mobilite--…|…|"
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    name: Mapped[str] = mapped_column(String(150))
+    type: Mapped[str | None] = mapped_column(String(30))
+    fees: Mapped[str | None] = mapped_column(String(20))
+    publics: Mapped[list] = mapped_column(JSON)
+    reception_modes: Mapped[list] = mapped_column(JSON)
+
+
 class Suggestion(TerritoryScoped, db.Model):
     """A caseworker's report of an error, or proposed change, on a published sheet."""
 

@@ -10,6 +10,9 @@ them, or for nobody in particular matches), `types` (the kinds of service that h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from app.dora.models import Categorie, Thematique, category_of
 
@@ -235,6 +238,19 @@ def theme_choices() -> list[tuple[str, str]]:
     rest = [(c.value, c.label) for c in Categorie if c.value not in FIRST_THEMES]
     rest += [(t.value, t.label) for t in Thematique if t.value not in FIRST_THEMES]
     return first + rest
+
+
+@lru_cache(maxsize=256)
+def theme_options(selected: str) -> Markup:
+    """The theme `<option>`s (about a hundred), `selected` chosen: rendered once per theme and
+    process rather than on every search."""
+    return Markup(  # noqa: S704 (every value escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in theme_choices()
+        )
+    )
 
 
 _LABELS = {c.value: c.label for c in Categorie} | {t.value: t.label for t in Thematique}

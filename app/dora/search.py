@@ -17,19 +17,39 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import snowballstemmer
-from sqlalchemy import String, case, cast, event, exists, func, inspect, or_, select, text
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    column,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from app.core.models import utcnow
 from app.dora.models import (
     Commune,
+    Frais,
     Provider,
     Service,
+    ServiceSearchRow,
     ServiceStatus,
     ServiceThematique,
     ServiceZone,
+    Thematique,
+    TypeService,
+    category_of,
 )
-from app.dora.questions import Criteria, criteria_for
+from app.dora.queries import DEPARTMENTS
+from app.dora.questions import Criteria, criteria_for, theme_thematiques
 from app.extensions import db
 from app.tenancy.models import Structure
 
@@ -38,6 +58,7 @@ MAX_KEYWORDS_LENGTH = 200
 MAX_WORDS = 12
 PAGE_SIZE = 20
 INDEXED = ("name", "summary", "description")
+KNOWN_THEMATIQUES = frozenset(t.value for t in Thematique)
 
 # PostgreSQL's `french` configuration drops these; SQLite's side does the same, so that both
 # backends answer alike ("garde d'enfants" needs neither "d" nor a stop word in the sheet).
@@ -164,27 +185,158 @@ def _write_index(connection, rows: list[tuple[int, str]]) -> None:
         )
 
 
-def _needs_indexing(service: Service, is_new: bool) -> bool:
+# What the narrow search table copies of a sheet (its zone and thematiques are its rows).
+SEARCHED = (
+    "status",
+    "name",
+    "due_at",
+    "latitude",
+    "longitude",
+    "type",
+    "fees",
+    "publics",
+    "reception_modes",
+    "zone_rows",
+    "thematique_rows",
+)
+
+
+def _search_rows(connection, ids: list[int] | None) -> list[dict]:
+    """The narrow search rows of the published sheets `ids` (None: all of them)."""
+    sheets = select(
+        Service.id,
+        Service.due_at,
+        Service.latitude,
+        Service.longitude,
+        Service.name,
+        Service.type,
+        Service.fees,
+        Service.publics,
+        Service.reception_modes,
+    ).where(Service.status == ServiceStatus.PUBLISHED)
+    zones = select(ServiceZone.service_id, ServiceZone.code)
+    thematiques = select(ServiceThematique.service_id, ServiceThematique.thematique)
+    if ids is not None:
+        sheets = sheets.where(Service.id.in_(ids))
+        zones = zones.where(ServiceZone.service_id.in_(ids))
+        thematiques = thematiques.where(ServiceThematique.service_id.in_(ids))
+    codes_of: dict[int, set[str]] = {}
+    for service_id, code in connection.execute(zones):
+        codes_of.setdefault(service_id, set()).add(code)
+    thematiques_of: dict[int, set[str]] = {}
+    for service_id, thematique in connection.execute(thematiques):
+        thematiques_of.setdefault(service_id, set()).add(thematique)
+    all_codes = sorted(set().union(*codes_of.values())) if codes_of else []
+    communes = {}  # code → (department, EPCI): what a search for that commune also matches
+    for start in range(0, len(all_codes), 500):
+        communes.update(
+            (code, (department, epci))
+            for code, department, epci in connection.execute(
+                select(Commune.code, Commune.department, Commune.epci).where(
+                    Commune.code.in_(all_codes[start : start + 500])
+                )
+            )
+        )
+    rows = []
+    for sheet in connection.execute(sheets):
+        codes = codes_of.get(sheet.id, set())
+        kept = _uncovered_codes(codes, communes)
+        found = thematiques_of.get(sheet.id, set())
+        themes = found | {category_of(t) for t in found if t in KNOWN_THEMATIQUES}
+        departments = sorted(c for c in codes if c in DEPARTMENTS)
+        common = {
+            "service_id": sheet.id,
+            "thematiques": _bars(sorted(found)),
+            "due_at": sheet.due_at,
+            "latitude": sheet.latitude,
+            "longitude": sheet.longitude,
+            "name": sheet.name,
+            "type": sheet.type,
+            "fees": sheet.fees,
+            "publics": sheet.publics,
+            "reception_modes": sheet.reception_modes,
+        }
+        for code in sorted(kept):
+            extra = "" if code in communes or code in DEPARTMENTS else _bars(departments)
+            rows += [
+                {**common, "zone": code, "theme": theme, "departments": extra}
+                for theme in sorted(themes)
+            ]
+    return rows
+
+
+def _uncovered_codes(codes: set[str], communes: dict) -> set[str]:
+    """The codes of a zone that no other of its codes covers for every commune: with 'france',
+    'france' alone; a commune goes when its department or EPCI is there too. (An EPCI that
+    straddles one of the departments is kept: its row carries them, see the search.)"""
+    if "france" in codes:
+        return {"france"}
+    return {
+        code
+        for code in codes
+        if code not in communes or not (codes & {c for c in communes[code] if c})
+    }
+
+
+def _bars(values) -> str:
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def _write_search_rows(connection, ids: list[int] | None, batch: int = 5000) -> int:
+    """Replace the narrow search rows of the sheets `ids` (None: all of them)."""
+    removed = delete(ServiceSearchRow)
+    if ids is not None:
+        removed = removed.where(ServiceSearchRow.service_id.in_(ids))
+    connection.execute(removed)
+    rows = _search_rows(connection, ids)
+    for start in range(0, len(rows), batch):
+        connection.execute(insert(ServiceSearchRow), rows[start : start + batch])
+    return len(rows)
+
+
+def rebuild_search_rows(connection=None) -> int:
+    """Rebuild the whole search table from the sheets."""
+    return _write_search_rows(connection or db.session.connection(), None)
+
+
+def _changed(service: Service, is_new: bool, names: tuple[str, ...]) -> bool:
     if is_new:
         return True
     state = inspect(service)
-    return any(state.attrs[name].history.has_changes() for name in INDEXED)
+    return any(state.attrs[name].history.has_changes() for name in names)
 
 
 @event.listens_for(Session, "after_flush")
 def _index_flushed_sheets(session, flush_context) -> None:
+    new, dirty = list(session.new), list(session.dirty)
+    sheets = [
+        (s, s in session.new)
+        for s in new + dirty
+        if isinstance(s, Service) and s.id is not None and s not in session.deleted
+    ]
     rows = [
         (s.id, _document(s.name, s.summary, s.description))
-        for s in list(session.new) + list(session.dirty)
-        if isinstance(s, Service) and s.id is not None and _needs_indexing(s, s in session.new)
+        for s, is_new in sheets
+        if _changed(s, is_new, INDEXED)
     ]
     if rows:
         _write_index(session.connection(), rows)
-    # Deleted sheets: PostgreSQL cascades through the foreign key, SQLite through a trigger.
+    searched = {s.id for s, is_new in sheets if _changed(s, is_new, SEARCHED)}
+    searched |= {
+        row.service_id
+        for row in new + dirty + list(session.deleted)
+        if isinstance(row, ServiceZone | ServiceThematique) and row.service_id is not None
+    }
+    searched -= {s.id for s in session.deleted if isinstance(s, Service)}
+    if searched:
+        _write_search_rows(session.connection(), sorted(searched))
+    # Deleted sheets: PostgreSQL cascades through the foreign keys, SQLite through a trigger
+    # (full-text index) and its foreign keys (search table).
 
 
 def rebuild_index(connection=None, batch: int = 2000) -> int:
-    """Rebuild the whole index from the sheets (after a bulk load that bypassed the ORM)."""
+    """Rebuild the whole full-text index from the sheets (after a bulk load that bypassed the
+    ORM; `rebuild` does the search table too)."""
     connection = connection or db.session.connection()
     connection.execute(text("DELETE FROM dora_service_fts"))
     done = last = 0
@@ -203,13 +355,20 @@ def rebuild_index(connection=None, batch: int = 2000) -> int:
         last = rows[-1][0]
 
 
+def rebuild(connection=None) -> int:
+    """Rebuild the full-text index and the search table from the sheets."""
+    connection = connection or db.session.connection()
+    rebuild_search_rows(connection)
+    return rebuild_index(connection)
+
+
 def _matching_ids(keywords: str):
     """The ids of the sheets matching every word of `keywords` (None: no usable word)."""
     if db.engine.dialect.name == "postgresql":
         if not words(keywords):
             return None
         return text(
-            "SELECT service_id FROM dora_service_fts "
+            "SELECT service_id AS id FROM dora_service_fts "
             "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
         ).bindparams(keywords=keywords)
     terms = stems(keywords)[:MAX_WORDS]
@@ -218,7 +377,7 @@ def _matching_ids(keywords: str):
     # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
     match = " ".join(f'"{term}"' for term in terms)
     return text(
-        "SELECT rowid FROM dora_service_fts WHERE dora_service_fts MATCH :match"
+        "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :match"
     ).bindparams(match=match)
 
 
@@ -262,76 +421,94 @@ def _json_contains(column, value: str):
 
 def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: int = 1):
     """Published sheets whose zone covers `commune`, on `theme`, meeting the answers' criteria
-    and the filters; fresh sheets first, then the nearest; a constant number of queries."""
+    and the filters; fresh sheets first, then the nearest; a constant number of queries.
+
+    The matching and the ordering read the narrow search table only, where a sheet is found
+    once per search (see `ServiceSearchRow`); the page's sheets alone are then read with their
+    provider's name, in the same statement as the total."""
     criteria = criteria_for(theme, answers)
+    entry = ServiceSearchRow
+    codes = zone_codes(commune)
     conditions = [
-        Service.status == ServiceStatus.PUBLISHED,
-        Service.id.in_(
-            select(ServiceZone.service_id).where(ServiceZone.code.in_(zone_codes(commune)))
-        ),
-        exists().where(
-            ServiceThematique.service_id == Service.id,
-            ServiceThematique.thematique.in_(sorted(criteria.thematiques)),
-        ),
+        entry.zone.in_(codes),
+        # An EPCI row whose sheet also covers the commune's department: found by that one.
+        entry.departments.not_like(f"%|{commune.department}|%"),
     ]
+    wanted = criteria.thematiques
+    if wanted == theme_thematiques(theme):
+        conditions.append(entry.theme == theme)
+    elif len(wanted) == 1:
+        conditions.append(entry.theme == next(iter(wanted)))
+    elif wanted:  # some thematiques of the category, as the answers narrowed it
+        conditions.append(entry.theme == theme)
+        conditions.append(or_(*[entry.thematiques.contains(f"|{t}|") for t in sorted(wanted)]))
+    else:
+        conditions.append(entry.theme.in_([]))
     if criteria.publics:
         conditions.append(
             or_(
-                cast(Service.publics, String).in_(["[]", "null"]),
-                _json_contains(Service.publics, "tous-publics"),
-                *[_json_contains(Service.publics, p) for p in sorted(criteria.publics)],
+                cast(entry.publics, String).in_(["[]", "null"]),
+                _json_contains(entry.publics, "tous-publics"),
+                *[_json_contains(entry.publics, p) for p in sorted(criteria.publics)],
             )
         )
     if criteria.types is not None:
-        conditions.append(Service.type.in_(sorted(criteria.types)))
+        conditions.append(entry.type.in_(sorted(criteria.types)))
     if criteria.fees or filters.fees:
-        conditions.append(Service.fees == (filters.fees or criteria.fees))
+        conditions.append(entry.fees == (filters.fees or criteria.fees))
     modes = sorted(criteria.modes | set(filters.modes))
     if modes:
-        conditions.append(or_(*[_json_contains(Service.reception_modes, m) for m in modes]))
+        conditions.append(or_(*[_json_contains(entry.reception_modes, m) for m in modes]))
     if filters.types:
-        conditions.append(Service.type.in_(filters.types))
+        conditions.append(entry.type.in_(filters.types))
     if filters.keywords:
         matching = _matching_ids(filters.keywords)
         if matching is not None:
-            conditions.append(Service.id.in_(matching))
+            if db.engine.dialect.name == "sqlite":
+                # A common table expression that the page and the total both read: FTS5 is
+                # searched once. (PostgreSQL plans the plain subquery better: a hash join.)
+                matching = select(matching.columns(column("id", Integer)).cte("keywords").c.id)
+            conditions.append(entry.service_id.in_(matching))
 
-    # One pass: the page's rows carry the total (a window count), so the matching sheets are
-    # read once; a page past the end falls back to a plain count.
+    total = select(func.count()).select_from(entry).where(*conditions).scalar_subquery()
     rows = db.session.execute(
-        _rows(commune)
-        .add_columns(func.count().over().label("total"))
-        .where(*conditions)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .execution_options(all_territories=True)
+        _page(commune, conditions, page, total).execution_options(all_territories=True)
     ).all()
     if rows:
-        total = rows[0].total
+        count = rows[0].total
     elif page == 1:
-        total = 0
-    else:
-        total = db.session.scalar(
-            select(func.count(Service.id))
-            .join(Provider, Provider.id == Service.provider_id)
-            .where(*conditions)
-            .execution_options(all_territories=True)
-        )
+        count = 0
+    else:  # a page past the end: a plain count
+        count = db.session.scalar(select(total))
     return Results(
-        rows=[_row(r, commune) for r in rows], total=total or 0, page=page, criteria=criteria
+        rows=[_row(r, commune) for r in rows], total=count or 0, page=page, criteria=criteria
     )
 
 
-def _rows(commune: Commune):
-    """The columns a result shows, ordered: fresh first, then by distance when known."""
-    now = utcnow()
-    order = [case((Service.due_at <= now, 1), else_=0)]
+def _page(commune: Commune, conditions: list, page: int, total):
+    """One statement: the matching sheets ordered fresh first, then by distance when known,
+    then by name; the page of them; the columns a result shows, for those sheets only."""
+    entry = ServiceSearchRow
+    keys = [case((entry.due_at <= utcnow(), 1), else_=0).label("out_of_date")]
     if commune.latitude is not None and commune.longitude is not None:
         # Equirectangular distance: good enough to order results within a territory.
         k = math.cos(math.radians(commune.latitude))
-        dlat = Service.latitude - commune.latitude
-        dlon = (Service.longitude - commune.longitude) * k
-        order += [case((Service.latitude.is_(None), 1), else_=0), dlat * dlat + dlon * dlon]
+        dlat = entry.latitude - commune.latitude
+        dlon = (entry.longitude - commune.longitude) * k
+        keys += [
+            case((entry.latitude.is_(None), 1), else_=0).label("no_place"),
+            (dlat * dlat + dlon * dlon).label("distance"),
+        ]
+    keys += [entry.name.label("sort_name"), entry.service_id]
+    ordered = (
+        select(*keys)
+        .where(*conditions)
+        .order_by(*keys)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery("page")
+    )
+    p = ordered.c
     return (
         select(
             Service.public_id,
@@ -345,10 +522,13 @@ def _rows(commune: Commune):
             Service.latitude,
             Service.longitude,
             Structure.name.label("provider_name"),
+            total.label("total"),
         )
+        .select_from(ordered)
+        .join(Service, Service.id == p.service_id)
         .join(Provider, Provider.id == Service.provider_id)
         .join(Structure, Structure.id == Provider.structure_id)
-        .order_by(*order, Service.name, Service.id)
+        .order_by(*[p[key.name] for key in keys])
     )
 
 
@@ -364,6 +544,18 @@ class Row:
     provider_name: str
     out_of_date: bool
     distance_km: float | None
+
+    @property
+    def type_label(self) -> str:
+        return _TYPE_LABELS.get(self.type, self.type)
+
+    @property
+    def fees_label(self) -> str:
+        return _FEE_LABELS.get(self.fees, self.fees)
+
+
+_TYPE_LABELS = {t.value: t.label for t in TypeService}
+_FEE_LABELS = {f.value: f.label for f in Frais}
 
 
 def _row(r, commune: Commune) -> Row:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.dora import questions
@@ -47,6 +48,20 @@ def places_of(department: str) -> tuple[Place, ...]:
             c.code, c.name, tuple(c.postal_code_list), c.department, c.epci, c.latitude, c.longitude
         )
         for c in rows
+    )
+
+
+@lru_cache(maxsize=16)
+def datalist_options(department: str) -> Markup:
+    """The `<option>`s of the commune autocomplete (a `<datalist>`, so it works without
+    JavaScript): one per commune and postal code, about 60 KB of HTML for a department,
+    rendered once per process rather than on every search."""
+    return Markup(  # noqa: S704 (every value escaped)
+        "".join(
+            f'<option value="{escape(place.name)} ({escape(postal)})"></option>'
+            for place in places_of(department)
+            for postal in place.postal_codes or (place.code,)
+        )
     )
 
 

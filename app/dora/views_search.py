@@ -3,7 +3,7 @@ opened from its results, with "orienter la personne" and "partager avec la perso
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import abort, g, render_template, request, url_for
 from flask_login import current_user
@@ -71,25 +71,33 @@ def _context(query, results) -> dict:
     return {
         "query": query,
         "results": results,
-        "places": search_form.places_of(g.territory.department_code),
-        "themes": questions.theme_choices(),
+        "communes": search_form.datalist_options(g.territory.department_code),
+        "theme_options": questions.theme_options(query.theme),
         "theme_questions": questions.questions_for(query.theme) if query.theme else [],
         "theme_label": questions.theme_label,
         "type_choices": [(t.value, t.label) for t in TypeService],
         "fee_choices": [(f.value, f.label) for f in Frais],
         "mode_choices": [(m.value, m.label) for m in ModeAccueil],
         "page_url": lambda page: _search_url(query, page=page),
-        "sheet_url": lambda public_id: url_for(
-            "dora.search_sheet",
-            public_id=public_id,
-            sid=query.sid or None,
-            frein=query.barrier_grant or None,
-        ),
+        "sheet_url": _sheet_urls(query),
         "feedback_url": url_for("dora.feedback", **search_form.url_args(query))
         if query.ready
         else None,
         "is_caseworker": _is_caseworker(),
     }
+
+
+def _sheet_urls(query):
+    """The link of each result's sheet: one URL built, the sheet's id put in (20 per page)."""
+    marker = "PUBLICID"
+    url = url_for(
+        "dora.search_sheet",
+        public_id=marker,
+        sid=query.sid or None,
+        frein=query.barrier_grant or None,
+    )
+    head, tail = url.split(marker, 1)
+    return lambda public_id: f"{head}{quote(public_id, safe='')}{tail}"
 
 
 @bp.get("/recherche/questions")
@@ -145,8 +153,6 @@ def search_sheet(public_id: str):
 
 
 def _quote(value, safe="", encoding=None, errors=None):
-    from urllib.parse import quote
-
     return quote(value, safe="", encoding=encoding, errors=errors)
 
 

@@ -62,4 +62,4 @@ def load_all(sizes: dict[str, int], seed: int = 7) -> Loaded:
     return loaded
 
 
-from bench.loaders import carnet, finance, reva  # noqa: E402, F401  (each registers itself)
+from bench.loaders import carnet, dora_search, finance, reva  # noqa: E402, F401  (each registers itself)

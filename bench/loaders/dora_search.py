@@ -67,7 +67,7 @@ def load(sheets: int, rng) -> Loaded:
         ServiceZone,
         Thematique,
     )
-    from app.dora.search import rebuild_index
+    from app.dora.search import rebuild
     from app.extensions import db
     from app.tenancy.models import Structure, Territory
 
@@ -190,7 +190,7 @@ def load(sheets: int, rng) -> Loaded:
     ):
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(model), rows[start : start + BATCH])
-    rebuild_index(db.session.connection())
+    rebuild(db.session.connection())
     # Statistics, as autovacuum (PostgreSQL) or a maintenance ANALYZE would have them: without
     # them the planner believes the bulk-loaded tables are empty and nests loops over 50,000 rows.
     db.session.execute(text("ANALYZE"))
@@ -227,6 +227,7 @@ def load(sheets: int, rng) -> Loaded:
     db.session.add_all(logs.values())
     db.session.flush()
     base = "/loire-atlantique/dora/recherche?commune=Nantes+%2844000%29"
+    opened = next(s["public_id"] for s in services if s["territory_id"] == la.id)
     return Loaded(
         accounts=[Account(pro, PASSWORD, Role.PROFESSIONAL.value)],
         pages=[
@@ -245,6 +246,11 @@ def load(sheets: int, rng) -> Loaded:
                 "recherche garde d'enfant",
                 pro,
                 f"{base}&theme=famille--garde-denfants&sid=benchgarde",
+            ),
+            Page(
+                "fiche ouverte depuis la recherche",
+                pro,
+                f"/loire-atlantique/dora/recherche/fiches/{opened}?sid=benchtheme",
             ),
         ],
     )

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ("--notebooks", "12", "--candidacies", "30", "--finance-entries", "40")
+TINY = ("--notebooks", "12", "--sheets", "20", "--candidacies", "30", "--finance-entries", "40")
 
 
 def bench(*args, timeout=240):
@@ -48,6 +48,10 @@ def test_load_fills_a_database_and_prints_accounts_and_pages(tmp_path):
         assert connection.execute("SELECT COUNT(*) FROM reva_candidacy").fetchone() == (30,)
         entries = "SELECT (SELECT COUNT(*) FROM commitment) + (SELECT COUNT(*) FROM payment)"
         assert connection.execute(entries).fetchone() == (40,)
+        assert connection.execute("SELECT COUNT(*) FROM dora_service").fetchone() == (20,)
+        # The search table and the full-text index are filled (the loader bypasses the ORM).
+        assert connection.execute("SELECT COUNT(*) FROM dora_service_search").fetchone()[0] >= 20
+        assert connection.execute("SELECT COUNT(*) FROM dora_service_fts").fetchone() == (20,)
     paths = {p["name"]: p["path"] for p in printed["pages"]}
     assert paths["file du certificateur (REVA)"] == "/reva/certificateur/"
     assert paths["tableau de bord (finances)"] == "/finance/"
@@ -77,6 +81,7 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
     names = [cells[0].strip() for cells in rows]
     assert names[0] == "/healthz (plafond)" and "mon carnet (personne)" in names
     assert {"file du certificateur (REVA)", "tableau de bord (finances)"} <= set(names)
+    assert "recherche commune + thème" in names and "fiche ouverte depuis la recherche" in names
     assert float(rows[0][1]) > 0  # /healthz answered (pages may be too slow for 1 s on a busy CI)
     for cells in rows:
         queries, not_ok = int(cells[6]), int(cells[9])

@@ -1,0 +1,138 @@
+"""The search's narrow table: kept in step with the sheets in their own transaction, each sheet
+found once per search, and a search page whose SQL statements do not grow with the results."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from app.core.models import utcnow
+from app.core.querycount import count_queries
+from app.dora import sheets
+from app.dora.models import Service, ServiceSearchRow, ServiceStatus, ServiceThematique, ServiceZone
+from app.dora.search import Filters, rebuild, rebuild_search_rows, search
+from app.extensions import db
+from tests.dora.factories import ProviderFactory, reload
+from tests.dora.test_search import BASE, MOB, NANTES, NANTES_METROPOLE, names, place, sheet
+
+
+def stored(service=None) -> set[tuple]:
+    query = select(ServiceSearchRow.zone, ServiceSearchRow.theme, ServiceSearchRow.name)
+    if service is not None:
+        query = query.where(ServiceSearchRow.service_id == service.id)
+    return set(db.session.execute(query).all())
+
+
+def test_the_table_follows_creation_edits_unpublishing_and_deletion():
+    service = sheet("Garage solidaire", thematiques=[MOB + "entretenir-reparer-son-vehicule"])
+    assert stored(service) == {
+        ("44", "mobilite", "Garage solidaire"),
+        ("44", MOB + "entretenir-reparer-son-vehicule", "Garage solidaire"),
+    }
+    service.name = "Garage associatif"
+    service.zone = [NANTES]
+    service.thematiques = ["famille--garde-denfants"]
+    db.session.commit()
+    assert stored(service) == {
+        (NANTES, "famille", "Garage associatif"),
+        (NANTES, "famille--garde-denfants", "Garage associatif"),
+    }
+    assert names(search(place(), "famille--garde-denfants", {}, Filters())) == ["Garage associatif"]
+    sheets.unpublish(None, reload(service))
+    db.session.commit()
+    assert stored(service) == set()
+    assert names(search(place(), "famille", {}, Filters())) == []
+    reload(service).status = ServiceStatus.PUBLISHED
+    db.session.commit()
+    assert len(stored(service)) == 2
+    db.session.delete(reload(service))
+    db.session.commit()
+    assert stored() == set()
+
+
+def test_a_draft_is_not_copied_and_a_rebuild_gives_the_same_rows():
+    sheet("Brouillon", published=False)
+    sheet("Publiée", zone=["44", NANTES_METROPOLE, "44162"])
+    sheet("Partout", zone=["france", "44"], thematiques=[MOB + "preparer-un-permis", "sante"])
+    kept = stored()
+    assert {row[2] for row in kept} == {"Publiée", "Partout"}
+    rebuild_search_rows()
+    db.session.commit()
+    assert stored() == kept
+
+
+def test_a_sheet_is_found_once_whatever_its_zones_and_thematiques_cover():
+    both = [MOB + "preparer-un-permis", MOB + "acceder-a-un-vehicule"]
+    sheet("Commune et département", zone=[NANTES, "44"], thematiques=both)
+    sheet("EPCI et commune", zone=[NANTES_METROPOLE, NANTES], thematiques=both)
+    sheet("EPCI et département", zone=[NANTES_METROPOLE, "44"], thematiques=both)
+    sheet("France et commune", zone=["france", NANTES], thematiques=both)
+    everything = [
+        "Commune et département",
+        "EPCI et commune",
+        "EPCI et département",
+        "France et commune",
+    ]
+    results = search(place(), "mobilite", {}, Filters())
+    assert sorted(names(results)) == everything
+    assert results.total == 4
+    # Answers that keep both thematiques, then one of them: still once each.
+    narrowed = search(place(), "mobilite", {"permis": ["non"]}, Filters())
+    assert sorted(names(narrowed)) == everything
+    assert narrowed.total == 4
+    assert sorted(names(search(place(), MOB + "preparer-un-permis", {}, Filters()))) == everything
+
+
+def add_sheets(count: int) -> None:
+    """`count` published mobility sheets for Loire-Atlantique, inserted in bulk."""
+    provider = ProviderFactory()
+    now = utcnow()
+    start = db.session.scalar(select(Service.id).order_by(Service.id.desc()).limit(1)) or 0
+    ids = range(start + 1, start + count + 1)
+    db.session.execute(
+        insert(Service),
+        [
+            {
+                "id": i,
+                "public_id": f"t{i:011d}",
+                "territory_id": provider.territory_id,
+                "provider_id": provider.id,
+                "name": f"Location de voitures {i:05d}",
+                "summary": "Des voitures à petit prix.",
+                "type": "aide-materielle",
+                "fees": "payant",
+                "publics": [],
+                "reception_modes": ["en-presentiel"],
+                "commune": "Nantes",
+                "latitude": 47.2,
+                "longitude": -1.55,
+                "status": ServiceStatus.PUBLISHED,
+                "last_confirmed_at": now,
+                "due_at": now + timedelta(days=15 if i % 3 else -1),
+            }
+            for i in ids
+        ],
+    )
+    db.session.execute(
+        insert(ServiceThematique),
+        [{"service_id": i, "thematique": MOB + "acceder-a-un-vehicule"} for i in ids],
+    )
+    db.session.execute(insert(ServiceZone), [{"service_id": i, "code": "44"} for i in ids])
+    rebuild(db.session.connection())
+    db.session.commit()
+
+
+def test_a_search_page_costs_the_same_statements_with_10_or_1000_results(client):
+    add_sheets(10)
+    args = {"commune": NANTES, "theme": "mobilite"}
+    location = client.get(f"{BASE}/recherche", query_string=args).headers["Location"]
+    with count_queries() as few:
+        assert "10 solutions" in client.get(location).text
+    add_sheets(990)
+    client.get(location)  # the log's count changes once
+    with count_queries() as many:
+        assert "1000 solutions" in client.get(location).text
+    with count_queries() as last_page:
+        assert client.get(location + "&page=50").status_code == 200
+    assert len(many) == len(few) == len(last_page)
