@@ -40,8 +40,10 @@ class User(TimestampMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Loaded with the logged-in user (`auth.load_user`); other users (supporters, authors named
+    # on a page) load theirs only when asked, so that a page naming them stays one query.
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     # Flask-Login protocol
