@@ -336,15 +336,17 @@ def notebooks_supported_by(
 
 
 def _has_referent(notebook=Notebook):
-    """The notebook has an active referent (EXISTS, correlated to `notebook`)."""
+    """The notebook has an active referent (EXISTS, correlated to `notebook`; selecting the id
+    lets the database answer from the referent index alone)."""
     return (
-        exists()
+        select(NotebookMember.id)
         .where(
             NotebookMember.notebook_id == notebook.id,
             NotebookMember.is_referent.is_(True),
             NotebookMember.active.is_(True),
         )
         .correlate(notebook)
+        .exists()
     )
 
 
@@ -675,10 +677,11 @@ def count(stmt) -> int:
 
 def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], int]:
     """A page of the notebooks without a referent, with their members, and their total."""
-    stmt = notebooks_without_referent()
     notebooks = list(
         db.session.scalars(
-            stmt.options(
+            notebooks_without_referent()
+            .join(Notebook.beneficiary)
+            .options(
                 selectinload(Notebook.beneficiary),
                 selectinload(Notebook.members),
             )
@@ -687,25 +690,17 @@ def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], in
             .offset((page - 1) * page_size)
         )
     )
-    return notebooks, count(stmt)
+    return notebooks, count_without_referent()
 
 
 def notebooks_without_referent():
     """Active notebooks of the territory where no active member is the referent."""
-    has_referent = (
-        exists()
-        .where(
-            NotebookMember.notebook_id == Notebook.id,
-            NotebookMember.is_referent.is_(True),
-            NotebookMember.active.is_(True),
-        )
-        .correlate(Notebook)
-    )
-    return (
-        select(Notebook)
-        .join(Notebook.beneficiary)
-        .where(Notebook.archived_at.is_(None), ~has_referent)
-    )
+    return select(Notebook).where(Notebook.archived_at.is_(None), ~_has_referent())
+
+
+def count_without_referent() -> int:
+    """How many notebooks of the territory wait for a referent, counted from two indexes."""
+    return count(notebooks_without_referent().with_only_columns(Notebook.id))
 
 
 def space_cards(user, territory) -> list[Card]:
@@ -780,7 +775,7 @@ def space_cards(user, territory) -> list[Card]:
                 )
             )
     if Role.COORDINATOR in roles:
-        without = count(notebooks_without_referent())
+        without = count_without_referent()
         deletions = count(
             select(Beneficiary.id).where(Beneficiary.deletion_requested_at.is_not(None))
         )
