@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, distinct, exists, func, literal, or_, select, union_all
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
@@ -36,20 +36,35 @@ from app.extensions import db
 
 
 def notebook_or_none(notebook_id: int) -> Notebook | None:
-    """A notebook of the bound territory (tenant scoping), with what its page shows."""
+    """A notebook of the bound territory (tenant scoping), with what its access rule reads (the
+    person, the members, the consents): every endpoint of a notebook loads it, most show no
+    more. The notebook page adds its sections (`with_sections`)."""
     return db.session.scalar(
         select(Notebook)
         .where(Notebook.id == notebook_id, Notebook.archived_at.is_(None))
         .options(
+            joinedload(Notebook.beneficiary),
             selectinload(Notebook.members),
             selectinload(Notebook.consents),
+        )
+    )
+
+
+def with_sections(notebook: Notebook) -> Notebook:
+    """Load the sections the notebook page shows (barriers with their objectives and actions,
+    interviews, appointments) in a constant number of queries; what is loaded already stays."""
+    db.session.execute(
+        select(Notebook)
+        .where(Notebook.id == notebook.id)
+        .options(
             selectinload(Notebook.barriers)
             .selectinload(Barrier.objectives)
             .selectinload(Objective.actions),
             selectinload(Notebook.interviews),
             selectinload(Notebook.appointments).joinedload(Appointment.member),
         )
-    )
+    ).all()
+    return notebook
 
 
 def notebook_of(user) -> Notebook | None:
@@ -391,6 +406,7 @@ def notebook_export(notebook: Notebook) -> dict:
     """Everything the notebook holds about the person (right of access, portability)."""
     from app.carnet.consents import whom
 
+    with_sections(notebook)
     b = notebook.beneficiary
     return {
         "personne": {

@@ -258,6 +258,7 @@ def granted_join(notebook):
 
 def _page_context(notebook, **forms_in_error):
     user = acting_user()
+    queries.with_sections(notebook)
     owner_ = perms.is_owner(user, notebook)
 
     def can_detail(barrier):
