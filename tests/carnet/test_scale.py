@@ -171,6 +171,13 @@ def test_the_list_shows_one_page_of_the_columns_and_the_total(client, login_as, 
     assert text.count("<tr>") == 1 + 50  # the header and one page
     without = client.get(f"{SSD}/carnets?without_referent=y").text
     assert "60 carnets — page 1" in without
+    focus = people["focus"]
+    found = client.get(f"{SSD}/carnets?q={focus.beneficiary.last_name}").text
+    assert f'href="{SSD}/carnets/{focus.id}"' in found  # content shared: the notebook page
+    pending = NotebookFactory()
+    add_member(pending, people["pro"], consent=False)
+    found = client.get(f"{SSD}/carnets?q={pending.beneficiary.last_name}").text
+    assert f'href="{SSD}/carnets/{pending.id}/fiche"' in found  # not yet: the identity page
 
 
 def test_the_notebook_page_shows_one_screenful_of_history_newest_first(client, login_as, people):
