@@ -66,6 +66,8 @@ def load(app) -> None:
         WTF_I18N_ENABLED=False,  # WTForms' bundled French messages (BaseForm.Meta.locales)
         MAGIC_LINK_TTL=timedelta(minutes=15),
         INVITATION_TTL=timedelta(days=7),
+        # How long each process keeps a territory's indicators (they move by the day); 0: never.
+        INDICATORS_CACHE_SECONDS=int(os.environ.get("INDICATORS_CACHE_SECONDS", "300")),
         # Benchmarks only: each response carries its SQL statement count (X-SQL-Queries).
         QUERY_COUNT_HEADER=_bool("QUERY_COUNT_HEADER", False),
         # The portal's public address: every absolute link in mail is built from it (never from

@@ -44,6 +44,7 @@ def portal_test_config(url: str, tmp_dir) -> dict:
         "MAIL_OUTBOX_PATH": str(tmp_dir / "outbox.jsonl"),
         "SERVER_NAME": "portail.test",
         "SESSION_COOKIE_SECURE": False,
+        "INDICATORS_CACHE_SECONDS": 0,  # each test sees its own figures
     }
 
 

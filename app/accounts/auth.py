@@ -2,6 +2,7 @@
 token (logout, password change) ends every session of the user at once."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.extensions import db, login_manager
@@ -17,7 +18,9 @@ def load_user(session_id: str):
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    user = db.session.scalar(
+        select(User).where(User.id == int(user_id)).options(selectinload(User.memberships))
+    )
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

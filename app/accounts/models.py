@@ -42,8 +42,10 @@ class User(TimestampMixin, db.Model):
     # The ProConnect subject (`sub`) this account is linked to, once its owner confirmed the link.
     proconnect_sub: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
 
+    # Loaded with the logged-in user (`auth.load_user`); other users (supporters, authors named
+    # on a page) load theirs only when asked, so that a page naming them stays one query.
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     # Flask-Login protocol

@@ -87,6 +87,7 @@ def _authenticate():
             403, "Accès refusé", "Le Carnet de bord n'est pas ouvert dans le territoire du jeton."
         )
     g.territory = territory
+    g.territory_slug = territory.slug
     g.territory_scope_token = scoping.bind(territory.id)  # reset by tenancy.unbind_territory
     g.api_token = token
     now = utcnow()

@@ -200,6 +200,17 @@ class Notebook(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "notebook"
     __table_args__ = (
         Index("ix_notebook_territory_id_last_modified_at", "territory_id", "last_modified_at"),
+        # Covers the territory-wide aggregates (indicators, notebooks without a referent): a
+        # territory's notebooks and their activity, read from the index alone. archived_at comes
+        # last: as a second key it would make a planner without statistics (SQLite) prefer
+        # walking the whole territory to walking one professional's memberships.
+        Index(
+            "ix_notebook_territory_id_activity",
+            "territory_id",
+            "last_viewed_at",
+            "last_modified_at",
+            "archived_at",
+        ),
         NEVER_REUSED,
     )
 
@@ -248,6 +259,14 @@ class NotebookMember(TerritoryScoped, db.Model):
     __table_args__ = (
         Index("ix_notebook_member_territory_id_notebook_id", "territory_id", "notebook_id"),
         Index("ix_notebook_member_territory_id_user_id", "territory_id", "user_id"),
+        # "Has an active referent?" answered from the index alone (lists without a referent).
+        Index(
+            "ix_notebook_member_territory_id_notebook_id_referent",
+            "territory_id",
+            "notebook_id",
+            "is_referent",
+            "active",
+        ),
         UniqueConstraint("notebook_id", "user_id"),
         NEVER_REUSED,
     )
@@ -446,7 +465,8 @@ class TimelineEvent(TerritoryScoped, db.Model):
 
     __tablename__ = "timeline_event"
     __table_args__ = (
-        Index("ix_timeline_event_territory_id_notebook_id", "territory_id", "notebook_id"),
+        # A notebook's latest history in order, without sorting the whole of it.
+        Index("ix_timeline_event_territory_id_notebook_id_at", "territory_id", "notebook_id", "at"),
         NEVER_REUSED,
     )
 

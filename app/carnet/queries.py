@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, distinct, exists, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
@@ -25,6 +25,7 @@ from app.carnet.models import (
     Notebook,
     NotebookMember,
     Objective,
+    TimelineEvent,
     Visibility,
 )
 from app.core.models import AuditEntry, utcnow
@@ -35,20 +36,35 @@ from app.extensions import db
 
 
 def notebook_or_none(notebook_id: int) -> Notebook | None:
-    """A notebook of the bound territory (tenant scoping), with what its page shows."""
+    """A notebook of the bound territory (tenant scoping), with what its access rule reads (the
+    person, the members, the consents): every endpoint of a notebook loads it, most show no
+    more. The notebook page adds its sections (`with_sections`)."""
     return db.session.scalar(
         select(Notebook)
         .where(Notebook.id == notebook_id, Notebook.archived_at.is_(None))
         .options(
+            joinedload(Notebook.beneficiary),
             selectinload(Notebook.members),
             selectinload(Notebook.consents),
+        )
+    )
+
+
+def with_sections(notebook: Notebook) -> Notebook:
+    """Load the sections the notebook page shows (barriers with their objectives and actions,
+    interviews, appointments) in a constant number of queries; what is loaded already stays."""
+    db.session.execute(
+        select(Notebook)
+        .where(Notebook.id == notebook.id)
+        .options(
             selectinload(Notebook.barriers)
             .selectinload(Barrier.objectives)
             .selectinload(Objective.actions),
             selectinload(Notebook.interviews),
             selectinload(Notebook.appointments).joinedload(Appointment.member),
         )
-    )
+    ).all()
+    return notebook
 
 
 def notebook_of(user) -> Notebook | None:
@@ -79,6 +95,27 @@ def professional_structure(user, territory):
         (m for m in user.memberships if m.territory_id == territory.id and m.structure_id), None
     )
     return membership.structure if membership else None
+
+
+def timeline(notebook: Notebook, detailed_barrier_ids, *, limit: int) -> list[TimelineEvent]:
+    """The notebook's latest history, newest first: its own events and those of the barriers
+    whose detail the reader may see (`detailed_barrier_ids`, from `perms.can_see_barrier_detail`).
+    One query of `limit` rows, however long the history; authors come from `users_by_id`."""
+    return list(
+        db.session.scalars(
+            select(TimelineEvent)
+            .where(
+                TimelineEvent.notebook_id == notebook.id,
+                or_(
+                    TimelineEvent.barrier_id.is_(None),
+                    TimelineEvent.barrier_id.in_(list(detailed_barrier_ids)),
+                ),
+            )
+            .options(lazyload(TimelineEvent.actor))
+            .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def users_by_id(ids) -> dict[int, User]:
@@ -137,15 +174,18 @@ def _own(user):
     return select(Beneficiary.id).where(Beneficiary.user_id == user.id)
 
 
+def _content_visible(user, notebook=Notebook):
+    """SQL form of `perms.access_level(...) == FULL` for a notebook row (archived or not): the
+    person's own, or one they actively support as a professional with a covering consent."""
+    covered = _supported_by(user).where(covering_consent_clause())
+    return or_(notebook.id.in_(covered), notebook.beneficiary_id.in_(_own(user)))
+
+
 def notebooks_visible_to(user):
     """SELECT of the notebooks whose content `user` may see (`perms.access_level` FULL): their
     own, or those they actively support as a professional with the person's covering consent.
     Tenant scoping adds the territory."""
-    covered = _supported_by(user).where(covering_consent_clause())
-    return select(Notebook).where(
-        Notebook.archived_at.is_(None),
-        or_(Notebook.id.in_(covered), Notebook.beneficiary_id.in_(_own(user))),
-    )
+    return select(Notebook).where(Notebook.archived_at.is_(None), _content_visible(user))
 
 
 def notebooks_listed_for(user):
@@ -206,9 +246,14 @@ def barriers_detailed_for(user):
 
 @dataclass
 class SupportedRow:
-    """One line of "mes carnets": the content columns only where the user may see them."""
+    """One line of "mes carnets": identity columns, and the content columns (open barriers)
+    only where the user may see them."""
 
-    notebook: Notebook
+    id: int
+    last_name: str
+    first_name: str
+    birth_date: date
+    last_modified_at: object
     content_visible: bool
     open_barriers: int | None
     referent: str | None
@@ -227,12 +272,21 @@ def notebooks_supported_by(
 ) -> tuple[list[SupportedRow], int]:
     """The professional's notebooks (active member, any consent state), searched by name and
     birth date; filtered by barrier theme only among those whose content they see, and showing
-    barrier counts only for those."""
-    visible_ids = notebooks_visible_to(user).with_only_columns(Notebook.id)
+    barrier counts only for those. Two queries whatever the size: the count of the user's
+    notebooks, and one page of the columns shown (no notebook, member or user is hydrated)."""
+    visible = _content_visible(user)
+    # `_supported_by(user)` as a join (one membership per user and notebook), so that the
+    # database walks the user's memberships rather than every notebook of the territory.
+    membership = and_(
+        NotebookMember.notebook_id == Notebook.id,
+        NotebookMember.user_id == user.id,
+        NotebookMember.active.is_(True),
+    )
     stmt = (
-        select(Notebook)
-        .join(Notebook.beneficiary)
-        .where(Notebook.id.in_(_supported_by(user)), Notebook.archived_at.is_(None))
+        select(Notebook.id)
+        .join(NotebookMember, membership)
+        .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .where(_holds_role(user, Role.PROFESSIONAL), Notebook.archived_at.is_(None))
     )
     if query:
         term = f"%{query.strip().lower()}%"
@@ -246,7 +300,7 @@ def notebooks_supported_by(
         stmt = stmt.where(Beneficiary.birth_date == birth_date)
     if theme:
         stmt = stmt.where(
-            Notebook.id.in_(visible_ids),
+            visible,
             exists().where(
                 Barrier.notebook_id == Notebook.id,
                 Barrier.theme == theme,
@@ -254,50 +308,78 @@ def notebooks_supported_by(
             ),
         )
     if without_referent:
-        stmt = stmt.where(
-            ~exists()
-            .where(
-                NotebookMember.notebook_id == Notebook.id,
-                NotebookMember.is_referent.is_(True),
-                NotebookMember.active.is_(True),
-            )
-            .correlate(Notebook)
-        )
+        stmt = stmt.where(~_has_referent())
     if inactive:
         cutoff = utcnow() - timedelta(days=30)
         stmt = stmt.where(
             or_(Notebook.last_modified_at.is_(None), Notebook.last_modified_at < cutoff)
         )
     total = count(stmt)
-    page = stmt.subquery()
-    notebook = aliased(Notebook, page)
     open_barriers = (
         select(func.count(Barrier.id))
-        .where(Barrier.notebook_id == notebook.id, Barrier.status != BarrierStatus.LIFTED)
-        .correlate(page)
+        .where(Barrier.notebook_id == Notebook.id, Barrier.status != BarrierStatus.LIFTED)
+        .correlate(Notebook)
         .scalar_subquery()
     )
-    visible = notebook.id.in_(visible_ids)
     rows = db.session.execute(
-        select(notebook, visible.label("visible"), open_barriers.label("open_barriers"))
-        .join(Beneficiary, Beneficiary.id == notebook.beneficiary_id)
-        .options(selectinload(notebook.beneficiary), selectinload(notebook.members))
-        .order_by(Beneficiary.last_name, Beneficiary.first_name, notebook.id)
+        stmt.add_columns(
+            Beneficiary.last_name,
+            Beneficiary.first_name,
+            Beneficiary.birth_date,
+            Notebook.last_modified_at,
+            visible.label("visible"),
+            open_barriers.label("open_barriers"),
+            _referent_name().label("referent"),
+        )
+        .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
         .limit(limit)
         .offset(offset)
     ).all()
-    result = []
-    for row in rows:
-        referent = next((m for m in row[0].members if m.is_referent and m.active), None)
-        result.append(
-            SupportedRow(
-                notebook=row[0],
-                content_visible=bool(row.visible),
-                open_barriers=row.open_barriers if row.visible else None,
-                referent=referent.user.full_name if referent else None,
-            )
+    return [
+        SupportedRow(
+            id=row.id,
+            last_name=row.last_name,
+            first_name=row.first_name,
+            birth_date=row.birth_date,
+            last_modified_at=row.last_modified_at,
+            content_visible=bool(row.visible),
+            open_barriers=row.open_barriers if row.visible else None,
+            referent=row.referent,
         )
-    return result, total
+        for row in rows
+    ], total
+
+
+def _has_referent(notebook=Notebook):
+    """The notebook has an active referent (EXISTS, correlated to `notebook`; selecting the id
+    lets the database answer from the referent index alone)."""
+    return (
+        select(NotebookMember.id)
+        .where(
+            NotebookMember.notebook_id == notebook.id,
+            NotebookMember.is_referent.is_(True),
+            NotebookMember.active.is_(True),
+        )
+        .correlate(notebook)
+        .exists()
+    )
+
+
+def _referent_name(notebook=Notebook):
+    """The full name of the notebook's active referent (a correlated scalar subquery)."""
+    return (
+        select(User.first_name + " " + User.last_name)
+        .join(NotebookMember, NotebookMember.user_id == User.id)
+        .where(
+            NotebookMember.notebook_id == notebook.id,
+            NotebookMember.is_referent.is_(True),
+            NotebookMember.active.is_(True),
+        )
+        .order_by(NotebookMember.joined_at, NotebookMember.id)
+        .limit(1)
+        .correlate(notebook)
+        .scalar_subquery()
+    )
 
 
 def exact_matches(*, last_name: str, first_name: str, birth_date: date | None, nir: str | None):
@@ -324,6 +406,7 @@ def notebook_export(notebook: Notebook) -> dict:
     """Everything the notebook holds about the person (right of access, portability)."""
     from app.carnet.consents import whom
 
+    with_sections(notebook)
     b = notebook.beneficiary
     return {
         "personne": {
@@ -610,10 +693,11 @@ def count(stmt) -> int:
 
 def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], int]:
     """A page of the notebooks without a referent, with their members, and their total."""
-    stmt = notebooks_without_referent()
     notebooks = list(
         db.session.scalars(
-            stmt.options(
+            notebooks_without_referent()
+            .join(Notebook.beneficiary)
+            .options(
                 selectinload(Notebook.beneficiary),
                 selectinload(Notebook.members),
             )
@@ -622,25 +706,17 @@ def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], in
             .offset((page - 1) * page_size)
         )
     )
-    return notebooks, count(stmt)
+    return notebooks, count_without_referent()
 
 
 def notebooks_without_referent():
     """Active notebooks of the territory where no active member is the referent."""
-    has_referent = (
-        exists()
-        .where(
-            NotebookMember.notebook_id == Notebook.id,
-            NotebookMember.is_referent.is_(True),
-            NotebookMember.active.is_(True),
-        )
-        .correlate(Notebook)
-    )
-    return (
-        select(Notebook)
-        .join(Notebook.beneficiary)
-        .where(Notebook.archived_at.is_(None), ~has_referent)
-    )
+    return select(Notebook).where(Notebook.archived_at.is_(None), ~_has_referent())
+
+
+def count_without_referent() -> int:
+    """How many notebooks of the territory wait for a referent, counted from two indexes."""
+    return count(notebooks_without_referent().with_only_columns(Notebook.id))
 
 
 def space_cards(user, territory) -> list[Card]:
@@ -715,7 +791,7 @@ def space_cards(user, territory) -> list[Card]:
                 )
             )
     if Role.COORDINATOR in roles:
-        without = count(notebooks_without_referent())
+        without = count_without_referent()
         deletions = count(
             select(Beneficiary.id).where(Beneficiary.deletion_requested_at.is_not(None))
         )

@@ -58,10 +58,17 @@ def record_read(user, notebook: Notebook, level: Access, kind: str = "page") -> 
     if not _logged_recently(actor_id, action, notebook, kind, now):
         audit.record(user, action, "notebook", notebook.id, kind)
     if level == Access.FULL and actor_id is not None:
-        notebook.last_viewed_at = now
+        # Shown by the day and counted by the month: written once per period, so that reading
+        # a notebook again does not turn every page view into a write.
+        if _stale(notebook.last_viewed_at, now):
+            notebook.last_viewed_at = now
         member = active_member(user, notebook)
-        if member:
+        if member and _stale(member.last_visit_at, now):
             member.last_visit_at = now
+
+
+def _stale(stamp, now) -> bool:
+    return stamp is None or stamp <= now - PERIOD
 
 
 def record_api_read(token_name: str, notebook: Notebook, shared: bool) -> None:

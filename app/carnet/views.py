@@ -35,6 +35,7 @@ from app.core import access, grants
 from app.core import htmx as hx
 
 PAGE_SIZE = 50
+TIMELINE_SIZE = 30  # the notebook page shows one screenful of its history
 PARIS = ZoneInfo("Europe/Paris")  # dates typed and shown in French local time
 
 
@@ -257,17 +258,15 @@ def granted_join(notebook):
 
 def _page_context(notebook, **forms_in_error):
     user = acting_user()
+    queries.with_sections(notebook)
     owner_ = perms.is_owner(user, notebook)
 
     def can_detail(barrier):
         return perms.can_see_barrier_detail(user, notebook, barrier)
 
-    barriers = {b.id: b for b in notebook.barriers}
-    events = [
-        e
-        for e in notebook.events
-        if e.barrier_id is None or (e.barrier_id in barriers and can_detail(barriers[e.barrier_id]))
-    ][:30]
+    events = queries.timeline(
+        notebook, [b.id for b in notebook.barriers if can_detail(b)], limit=TIMELINE_SIZE
+    )
     return dict(
         notebook=notebook,
         owner=owner_,

@@ -37,8 +37,8 @@ def _user():
 def coordination_home():
     return render_template(
         "carnet/coordination/home.html",
-        indicators=carnet_figures.carnet_indicators(),
-        without_referent=queries.count(queries.notebooks_without_referent()),
+        indicators=carnet_figures.cached_indicators(),
+        without_referent=queries.count_without_referent(),
     )
 
 
@@ -228,7 +228,7 @@ def coordination_import():
 @coordinator
 def coordination_indicators():
     return render_template(
-        "carnet/coordination/indicators.html", indicators=carnet_figures.carnet_indicators()
+        "carnet/coordination/indicators.html", indicators=carnet_figures.cached_indicators()
     )
 
 

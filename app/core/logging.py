@@ -24,6 +24,8 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\w)")
@@ -61,10 +63,20 @@ def _context() -> dict:
     token = g.get("api_token")
     return {
         "request_id": request_id(),
-        "user_id": user.id if getattr(user, "is_authenticated", False) else None,
-        "api_token_id": getattr(token, "id", None),
-        "territory": getattr(g.get("territory"), "slug", None),
+        "user_id": _identity(user) if getattr(user, "is_authenticated", False) else None,
+        "api_token_id": _identity(token) if token is not None else None,
+        "territory": g.get("territory_slug"),
     }
+
+
+def _identity(row):
+    """The row's id without touching its attributes: after the request's commit they are
+    expired, and reading `row.id` would reload it (a user with its memberships) just to log."""
+    try:
+        identity = sa_inspect(row).identity
+    except NoInspectionAvailable:
+        return getattr(row, "id", None)
+    return identity[0] if identity else None
 
 
 class JsonFormatter(logging.Formatter):

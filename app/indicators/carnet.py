@@ -6,11 +6,14 @@ queries, whatever the number of notebooks or answers.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, func, select
 
 from app.carnet.models import Notebook, SurveyResponse
+from app.core import scoping
 from app.core.models import utcnow
 from app.extensions import db
 from app.indicators.registry import Indicator, provider
@@ -148,6 +151,23 @@ def carnet_indicators(now: datetime | None = None) -> dict:
     }
     result.update({i["key"]: i for i in indicators})
     return result
+
+
+def cached_indicators() -> dict:
+    """The bound territory's indicators as the coordination pages show them, kept per process for
+    INDICATORS_CACHE_SECONDS (they move by the day): a visit does not aggregate the territory."""
+    ttl = current_app.config.get("INDICATORS_CACHE_SECONDS", 0)
+    territory_id = scoping.current_territory_id()
+    if not ttl or territory_id is None:
+        return carnet_indicators()
+    cache = current_app.extensions.setdefault("carnet_indicators", {})
+    now = time.monotonic()
+    kept = cache.get(territory_id)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    figures = carnet_indicators()
+    cache[territory_id] = (now + ttl, figures)
+    return figures
 
 
 @provider("carnet-de-bord")

@@ -23,6 +23,7 @@ def territorial_blueprint(name: str, import_name: str, service: str | None = Non
         if territory is None or (service and not territory.enables(service)):
             abort(404)
         g.territory = territory
+        g.territory_slug = territory.slug  # for the request's log line, written after the commit
         g.territory_scope_token = scoping.bind(territory.id)
 
     @blueprint.url_defaults
