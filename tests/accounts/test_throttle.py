@@ -55,7 +55,9 @@ def test_every_attempt_counts_per_ip_successes_included(app, client, monkeypatch
     assert first == [303, 303, 303]
     refused = attempt(client, users[3].email, PASSWORD)
     assert refused.status_code == 429
-    assert refused.headers["Retry-After"] == "2"
+    # The third attempt set a 2-second wait; the fourth is told what remains of it (a loaded
+    # machine may take more than a second between them).
+    assert refused.headers["Retry-After"] in {"1", "2"}
     # Another IP is not concerned.
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
