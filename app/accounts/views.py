@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from app.accounts import bp, proconnect, services, team_bp, throttle

@@ -65,10 +65,10 @@ def check_amount(amount: Decimal, field: str = "amount") -> None:
         raise RuleError(field, "Saisissez un montant en euros, par exemple 12 500,00.")
     if amount <= 0:
         raise RuleError(field, "Le montant doit être strictement positif.")
+    if amount > MAX_AMOUNT:  # before quantize, which cannot hold more digits than the context
+        raise RuleError(field, "Le montant est trop élevé.")
     if amount != amount.quantize(CENTS):
         raise RuleError(field, "Le montant a au plus deux décimales (les centimes).")
-    if amount > MAX_AMOUNT:
-        raise RuleError(field, "Le montant est trop élevé.")
 
 
 def ae_deadline(year: int) -> date:
