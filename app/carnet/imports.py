@@ -10,13 +10,9 @@ have a notebook in the bound territory). Nothing is written unless the whole fil
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import re
 import unicodedata
-import warnings
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,7 +25,7 @@ from app.accounts.services import add_membership
 from app.carnet.forms import validate_nir
 from app.carnet.models import Beneficiary, Notebook, Situation
 from app.carnet.queries import exact_matches as find_for_join
-from app.core import audit, uploads
+from app.core import audit, tabular, uploads
 from app.core.forms import FRENCH_PHONE as PHONE_PATTERN
 from app.extensions import db
 from app.tenancy.models import Structure
@@ -42,7 +38,15 @@ MAX_ROWS = 5000
 MAX_LINES = 2 * MAX_ROWS
 MAX_COLUMNS = 40
 MAX_CELLS = 150_000
-MAX_REPORTED_ERRORS = 100
+MAX_REPORTED_ERRORS = tabular.MAX_REPORTED_ERRORS
+LIMITS = tabular.Limits(
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_lines=MAX_LINES,
+    max_columns=MAX_COLUMNS,
+    max_cells=MAX_CELLS,
+    max_expanded_bytes=MAX_EXPANDED_BYTES,
+)
 EXTENSIONS = (".csv", ".xlsx")
 
 BENEFICIARIES = "beneficiaries"
@@ -108,8 +112,8 @@ PROFESSIONAL_ROLES = {
 }
 
 
-class FileRefused(Exception):  # noqa: N818 (a refusal shown to the user, not a failure)
-    """The file cannot be read as a table of the expected kind; the message is in French."""
+FileRefused = tabular.TableRefused  # the file cannot be read as a table; the message is French
+ErrorPage = tabular.ErrorPage  # the first MAX_REPORTED_ERRORS errors (a page), and their total
 
 
 @dataclass
@@ -118,25 +122,10 @@ class RowError:
     message: str
 
 
-class ErrorPage(list):
-    """The first MAX_REPORTED_ERRORS errors (a page), and how many there were in all."""
-
-    total = 0
-
-    def append(self, error: RowError) -> None:
-        self.total += 1
-        if len(self) < MAX_REPORTED_ERRORS:
-            super().append(error)
-
-    def extend(self, errors: Iterable[RowError]) -> None:
-        for error in errors:
-            self.append(error)
-
-
 @dataclass
 class CheckResult:
     records: list[dict] = field(default_factory=list)
-    errors: ErrorPage = field(default_factory=ErrorPage)
+    errors: ErrorPage = field(default_factory=lambda: ErrorPage(limit=MAX_REPORTED_ERRORS))
     rows: int = 0  # non-empty data rows read
 
     @property
@@ -172,92 +161,7 @@ def _cell(value) -> str | date | None:
     return text or None
 
 
-NOT_CSV = (
-    "Le fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV (UTF-8) ou XLSX."
-)
-
-
-def _decode(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252/Latin-1 as spreadsheets on Windows save."""
-    if b"\x00" in content:
-        raise FileRefused(NOT_CSV)
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return content.decode("latin-1")
-
-
-def _csv_rows(content: bytes) -> Iterable[tuple[int, list]]:
-    text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    # Cells are counted before parsing: one line of a million separators is a million cells.
-    if text.count(delimiter) > MAX_CELLS:
-        raise FileRefused(_too_many_cells())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for row in reader:
-            yield reader.line_num, row[:MAX_COLUMNS]
-    except csv.Error as error:
-        raise FileRefused(
-            f"Le fichier CSV est mal formé (ligne {reader.line_num}) : vérifiez les guillemets."
-        ) from error
-
-
-def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    refused = FileRefused(
-        "Le fichier n'est pas un classeur XLSX valide : ouvrez-le dans votre tableur et "
-        "enregistrez-le au format XLSX ou CSV."
-    )
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise refused
-    # An XLSX is a zip: bound what it expands to, not only what was uploaded (zip bombs).
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            expanded = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as error:
-        raise refused from error  # a damaged archive that still looks like a zip
-    if expanded > MAX_EXPANDED_BYTES:
-        raise FileRefused(
-            "Le classeur est trop volumineux une fois ouvert (plus de 50 Mo) : découpez-le ou "
-            "enregistrez-le au format CSV."
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on damaged or foreign files
-        raise refused from error
-    try:
-        sheet = workbook.worksheets[0]
-        # The sheet's declared dimension is not trusted (A1:XFD1048576 would pad every row to
-        # 16,384 cells and add a million empty rows): rows are read as they are stored, at most
-        # MAX_LINES of them and MAX_COLUMNS cells each.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(max_row=MAX_LINES + 1, max_col=MAX_COLUMNS, values_only=True)
-        for number, values in enumerate(rows, start=1):
-            yield number, list(values)
-    except Exception as error:
-        raise refused from error
-    finally:
-        workbook.close()
-
-
-def _too_many_rows() -> str:
-    return f"Le fichier dépasse {MAX_ROWS:,} lignes : découpez-le en plusieurs fichiers.".replace(
-        ",", "\u202f"
-    )
-
-
-def _too_many_cells() -> str:
-    return (
-        f"Le fichier contient trop de cellules (plus de {MAX_CELLS:,}) : découpez-le en "
-        "plusieurs fichiers.".replace(",", "\u202f")
-    )
+NOT_CSV = tabular.MESSAGES["not_text"]
 
 
 def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict]]:
@@ -265,10 +169,9 @@ def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict
 
     Line numbers are those of the file (the header is line 1), so that people find the row.
     Whatever the file declares, reading stops at MAX_LINES lines, MAX_ROWS data rows and
-    MAX_CELLS cells: the work is bounded before anything is checked.
+    MAX_CELLS cells (`app.core.tabular`): the work is bounded before anything is checked.
     """
-    if len(content) > MAX_BYTES:
-        raise FileRefused("Le fichier dépasse la taille maximale de 5 Mo : découpez-le.")
+    content = tabular.read_upload(content, LIMITS)
     extension = "." + (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
     if extension not in EXTENSIONS:
         raise FileRefused(
@@ -282,45 +185,23 @@ def read_table(filename: str, content: bytes, kind: str) -> list[tuple[int, dict
         raise FileRefused(uploads.MARKUP_REFUSAL)
     if extension == ".csv" and sniffed not in ("csv", None):
         raise FileRefused(NOT_CSV)
-    numbered = _xlsx_rows(content) if extension == ".xlsx" else _csv_rows(content)
-    header: list[str] | None = None
-    table: list[tuple[int, dict]] = []
-    cells_read = 0
-    for number, values in numbered:
-        if number > MAX_LINES:
-            raise FileRefused(_too_many_rows())
-        cells = [_cell(v) for v in values]
-        if any(cells):  # blank lines and cells are bounded by MAX_LINES and MAX_COLUMNS
-            cells_read += sum(1 for c in cells if c is not None)
-            if cells_read > MAX_CELLS:
-                raise FileRefused(_too_many_cells())
-        if header is None:
-            if not any(cells):
-                continue  # blank lines above the header
-            header = [_column(c) if isinstance(c, str) else "" for c in cells]
-            missing = [c for c in REQUIRED_COLUMNS[kind] if c not in header]
-            if missing:
-                raise FileRefused(
-                    "La première ligne doit contenir les noms des colonnes ; "
-                    f"colonne{'s' if len(missing) > 1 else ''} manquante{'s' if len(missing) > 1 else ''} : "
-                    + ", ".join(missing)
-                    + ". Colonnes attendues : "
-                    + ", ".join(COLUMNS[kind])
-                    + "."
-                )
-            continue
-        if not any(cells):
-            continue
-        row = {}
-        for name, value in zip(header, cells, strict=False):
-            if name in COLUMNS[kind] and name not in row:
-                row[name] = value
-        if len(table) == MAX_ROWS:
-            raise FileRefused(_too_many_rows())
-        table.append((number, row))
-    if header is None:
-        raise FileRefused("Le fichier est vide.")
-    return table
+
+    def header(_line: int, cells: list) -> list[str]:
+        names = [_column(c) if isinstance(c, str) else "" for c in cells]
+        missing = [c for c in REQUIRED_COLUMNS[kind] if c not in names]
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            raise FileRefused(
+                "La première ligne doit contenir les noms des colonnes ; "
+                f"colonne{plural} manquante{plural} : "
+                + ", ".join(missing)
+                + ". Colonnes attendues : "
+                + ", ".join(COLUMNS[kind])
+                + "."
+            )
+        return [name if name in COLUMNS[kind] else "" for name in names]
+
+    return tabular.read_table(content, extension, LIMITS, header=header, cell=_cell)
 
 
 # Checking values

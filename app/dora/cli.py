@@ -193,6 +193,10 @@ def import_command(path: str, slug: str, dry_run: bool):
     if job.status == JobStatus.FAILED or job.error:
         raise click.ClickException(job.error)
     refused = sum(1 for row in job.report if row["kind"] == "refused")
+    for row in job.report:
+        if row["kind"] == "omitted":  # the report keeps one page of errors
+            click.echo(row["message"])
+            refused = row["total"]
     if refused:
         raise click.ClickException(f"{refused} ligne(s) refusée(s) : rien n'a été importé.")
     verb = "prévues" if dry_run else "faites"

@@ -10,13 +10,9 @@ own short transactions; a request running a small job inline does not commit (it
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,7 +20,7 @@ from data_inclusion.schema import v1 as di
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from app.core import uploads
+from app.core import tabular, uploads
 from app.core.models import utcnow
 from app.dora import forms, queries, sheets, structures
 from app.dora.models import (
@@ -92,10 +88,25 @@ SERVICE_COLUMNS = {
     "statut": "status",
 }
 COLUMNS = ("source", *STRUCTURE_COLUMNS, *SERVICE_COLUMNS)
+MAX_ROWS = 5000
+LIMITS = tabular.Limits(
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_columns=len(COLUMNS) + 20,
+    max_cells=250_000,
+    max_expanded_bytes=MAX_EXPANDED_BYTES,
+    fallback=None,
+)
+MESSAGES = {
+    "not_text": (
+        "Le fichier n'est pas un fichier texte lisible : enregistrez-le en CSV (UTF-8) ou XLSX."
+    ),
+    "not_xlsx": "Le fichier n'est pas un classeur XLSX valide : enregistrez-le en XLSX ou CSV.",
+    "expanded": "Le classeur dépasse 50 Mo une fois ouvert : découpez-le ou enregistrez-le en CSV.",
+}
 
 
-class FileRefused(Exception):  # noqa: N818 (a refusal shown to the user)
-    """The file cannot be read at all; the message is in French."""
+FileRefused = tabular.TableRefused  # the file cannot be read at all; the message is French
 
 
 @dataclass
@@ -104,7 +115,8 @@ class Plan:
 
     structures: dict = field(default_factory=dict)  # key → (line, data)
     services: list = field(default_factory=list)  # (line, structure key, data, publish)
-    errors: list = field(default_factory=list)  # (line, message)
+    # (line, message): the first page of them, and their total
+    errors: tabular.ErrorPage = field(default_factory=tabular.ErrorPage)
     rows: int = 0
 
     @property
@@ -121,58 +133,7 @@ def _key(text) -> str:
 
 
 def _decode(content: bytes) -> str:
-    if b"\x00" in content:
-        raise FileRefused(
-            "Le fichier n'est pas un fichier texte lisible : enregistrez-le en CSV (UTF-8) ou XLSX."
-        )
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileRefused("L'encodage du fichier n'est pas reconnu : enregistrez-le en CSV UTF-8.")
-
-
-def _csv_table(content: bytes) -> list[tuple[int, list]]:
-    text = _decode(content)
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=";" if first.count(";") >= first.count(",") else ",",
-    )
-    try:
-        return [(reader.line_num, row) for row in reader]
-    except csv.Error as error:
-        raise FileRefused(
-            f"Le fichier CSV est mal formé (ligne {reader.line_num}) : vérifiez les guillemets."
-        ) from error
-
-
-def _xlsx_table(content: bytes) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    refused = FileRefused(
-        "Le fichier n'est pas un classeur XLSX valide : enregistrez-le en XLSX ou CSV."
-    )
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise refused
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if sum(m.file_size for m in archive.infolist()) > MAX_EXPANDED_BYTES:
-            raise FileRefused(
-                "Le classeur dépasse 50 Mo une fois ouvert : découpez-le ou enregistrez-le en CSV."
-            )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            rows = [
-                (n, list(v))
-                for n, v in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1)
-            ]
-            workbook.close()
-    except Exception as error:  # openpyxl raises many kinds on damaged files
-        raise refused from error
-    return rows
+    return tabular.decode(content, LIMITS, MESSAGES)
 
 
 def _cell(value) -> str:
@@ -184,33 +145,27 @@ def _cell(value) -> str:
 
 
 def table_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
-    """The data rows of a CSV/XLSX as (line, {column: text}); the header is line 1."""
+    """The data rows of a CSV/XLSX as (line, {column: text}); the header is line 1. Reading
+    stops at the limits of LIMITS whatever the file declares (`app.core.tabular`)."""
     extension = (filename or "").rsplit(".", 1)[-1].lower()
-    numbered = _xlsx_table(content) if extension == "xlsx" else _csv_table(content)
-    header = None
-    rows = []
-    for number, values in numbered:
-        cells = [_cell(v) for v in values]
-        if header is None:
-            if any(cells):
-                header = [_key(c) for c in cells]
-                missing = [c for c in ("structure_nom",) if c not in header]
-                if missing:
-                    raise FileRefused(
-                        "La première ligne doit nommer les colonnes ; colonne manquante : "
-                        + ", ".join(missing)
-                        + ". Colonnes possibles : "
-                        + ", ".join(COLUMNS)
-                        + "."
-                    )
-            continue
-        if any(cells):
-            rows.append(
-                (number, {h: c for h, c in zip(header, cells, strict=False) if h in COLUMNS})
+
+    def header(_line: int, cells: list) -> list[str]:
+        names = [_key(c) for c in cells]
+        if "structure_nom" not in names:
+            raise FileRefused(
+                "La première ligne doit nommer les colonnes ; colonne manquante : structure_nom"
+                ". Colonnes possibles : " + ", ".join(COLUMNS) + "."
             )
-    if header is None:
-        raise FileRefused("Le fichier est vide.")
-    return rows
+        return [name if name in COLUMNS else "" for name in names]
+
+    return tabular.read_table(
+        content,
+        "xlsx" if extension == "xlsx" else "csv",
+        LIMITS,
+        header=header,
+        cell=_cell,
+        messages=MESSAGES,
+    )
 
 
 def _list(value: str) -> list[str]:
@@ -576,6 +531,15 @@ def run(job: ImportJob, actor, territory, *, commit: Callable[[], None] | None =
     job.report = [
         {"line": str(line), "kind": "refused", "message": message} for line, message in plan.errors
     ]
+    if plan.errors.omitted:  # one page of errors is kept; the page says how many there were
+        job.report.append(
+            {
+                "line": "",
+                "kind": "omitted",
+                "message": f"Seules les {len(plan.errors)} premières erreurs sont affichées.",
+                "total": plan.errors.total,
+            }
+        )
     if plan.errors or not plan.structures:
         if not plan.structures and not plan.errors:
             job.error = "Le fichier ne contient aucune structure."

@@ -10,14 +10,12 @@ refer to competences, so a competence missing from a later file stays.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.core import audit, uploads
+from app.core import audit, tabular, uploads
 from app.extensions import db
 from app.reva.models import Certification, CertificationAuthority, Competence, CompetenceBlock
 
@@ -32,13 +30,30 @@ COLUMNS = (
     "competence",
 )
 MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 20_000
+# Bounded work whatever the file holds: 2 MB read at most, 20,000 competences, 8 columns each.
+LIMITS = tabular.Limits(
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_columns=len(COLUMNS) + 8,
+    max_cells=(MAX_ROWS + 1) * len(COLUMNS),
+    encodings=("utf-8-sig",),
+    fallback=None,
+)
+MESSAGES = {
+    "too_big": "Le fichier dépasse 2 Mo.",
+    "not_text": "Le fichier doit être au format CSV (texte, séparé par des ;).",
+    "encoding": "Le fichier doit être encodé en UTF-8.",
+    "empty": "Le fichier ne contient aucune ligne.",
+}
 RNCP = re.compile(r"^RNCP\d{3,6}$")
 
 
 @dataclass
 class ImportReport:
     rows: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    # (line, message): the first page of them, and their total
+    errors: tabular.ErrorPage = field(default_factory=tabular.ErrorPage)
     certifications: int = 0
     created: int = 0
     competences: int = 0
@@ -68,11 +83,25 @@ def _row_errors(row: dict) -> list[str]:
     return errors
 
 
+def _text(value) -> str:
+    return (value or "").strip()
+
+
+def _header(line: int, cells: list) -> list[str]:
+    missing = [c for c in COLUMNS if c not in cells]
+    if missing:
+        raise tabular.TableRefused("Colonnes manquantes : " + ", ".join(missing) + ".", line=line)
+    return [c if c in COLUMNS else "" for c in cells]
+
+
 def parse(data: bytes) -> tuple[list[dict], ImportReport]:
-    """Read and check the file; every bad row is reported with its line number."""
+    """Read and check the file; every bad row is reported with its line number (one page of
+    errors is kept, with their total). Reading stops at LIMITS whatever the file holds."""
     report = ImportReport()
-    if len(data) > MAX_BYTES:
-        report.errors.append((0, "Le fichier dépasse 2 Mo."))
+    try:
+        data = tabular.read_upload(data, LIMITS, MESSAGES)
+    except tabular.TableRefused as refused:
+        report.errors.append((0, str(refused)))
         return [], report
     kind = uploads.kind_of(data)
     if kind == "markup":
@@ -82,20 +111,15 @@ def parse(data: bytes) -> tuple[list[dict], ImportReport]:
         report.errors.append((0, "Le fichier doit être au format CSV (texte, séparé par des ;)."))
         return [], report
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append((0, "Le fichier doit être encodé en UTF-8."))
-        return [], report
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        report.errors.append((1, "Colonnes manquantes : " + ", ".join(missing) + "."))
+        table = tabular.read_table(
+            data, "csv", LIMITS, header=_header, cell=_text, messages=MESSAGES
+        )
+    except tabular.TableRefused as refused:
+        report.errors.append((refused.line or 0, str(refused)))
         return [], report
     rows, seen = [], {}
-    for line, raw in enumerate(reader, start=2):
-        row = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+    for line, raw in table:
+        row = {c: raw.get(c, "") for c in COLUMNS}
         row["rncp_code"] = row["rncp_code"].upper().replace(" ", "")
         report.rows += 1
         errors = _row_errors(row)

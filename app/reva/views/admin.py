@@ -66,7 +66,10 @@ def import_catalogue():
             status = 422
         else:
             report = catalogue.import_catalogue(
-                upload.read(), current_user._get_current_object(), dry_run=not form.confirm.data
+                # One byte beyond the limit is enough to refuse a file: the rest is never read.
+                upload.read(catalogue.MAX_BYTES + 1),
+                current_user._get_current_object(),
+                dry_run=not form.confirm.data,
             )
             status = 200 if report.ok else 422
     return render_template(
