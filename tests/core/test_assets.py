@@ -78,3 +78,18 @@ def test_only_the_components_the_portal_uses_are_built():
     assert components.index("button") < components.index("header")
     assert {"header", "navigation", "modal", "input", "form", "logo"} <= set(components)
     assert "table" not in components and "tile" not in components
+
+
+def test_templates_write_htmx_as_data_attributes():
+    """htmx reads `data-hx-*` too, and only that form is valid HTML (the Nu validator checks the
+    pages the browser tests visit; this checks every template, visited or not)."""
+    from pathlib import Path
+
+    bare = re.compile(r"(?<![\w-])hx-[a-z-]+=")
+    offenders = [
+        f"{path}:{number}"
+        for path in Path("app").rglob("*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if bare.search(line)
+    ]
+    assert offenders == []
