@@ -378,7 +378,7 @@ def _ledger_entries(year: int, startup_id: int | None = None):
         c.id,
     )
 
-    def entries(kind, id_, on, ae, cp, chorus_number, reason, envelope_column):
+    def entries(kind, id_, on, ae, cp, chorus_number, reason, envelope_column, *joins):
         columns = (
             literal(kind),
             id_,
@@ -397,9 +397,10 @@ def _ledger_entries(year: int, startup_id: int | None = None):
             .select_from(c)
             .join(Startup, Startup.id == c.startup_id)
             .join(CostCentre, CostCentre.id == c.cost_centre_id)
-            .join(Envelope, Envelope.id == envelope_column)
-            .where(Envelope.year == year)
         )
+        for target, on_clause, outer in joins:  # before the envelope: PostgreSQL needs them first
+            stmt = stmt.join(target, on_clause, isouter=outer)
+        stmt = stmt.join(Envelope, Envelope.id == envelope_column).where(Envelope.year == year)
         if startup_id:
             stmt = stmt.where(Envelope.startup_id == startup_id)
         return stmt
@@ -414,7 +415,8 @@ def _ledger_entries(year: int, startup_id: int | None = None):
             chorus(c.chorus_number, on_commitment),
             literal(""),
             c.envelope_id,
-        ).outerjoin(on_commitment, on_commitment.commitment_id == c.id),
+            (on_commitment, on_commitment.commitment_id == c.id, True),
+        ),
         entries(
             "payment",
             Payment.id,
@@ -424,9 +426,9 @@ def _ledger_entries(year: int, startup_id: int | None = None):
             chorus(Payment.chorus_number, on_payment),
             literal(""),
             Payment.envelope_id,
-        )
-        .join(Payment, Payment.commitment_id == c.id)
-        .outerjoin(on_payment, on_payment.payment_id == Payment.id),
+            (Payment, Payment.commitment_id == c.id, False),
+            (on_payment, on_payment.payment_id == Payment.id, True),
+        ),
         entries(
             "commitment_cancellation",
             Cancellation.id,
@@ -436,7 +438,8 @@ def _ledger_entries(year: int, startup_id: int | None = None):
             literal(""),
             Cancellation.reason,
             Cancellation.envelope_id,
-        ).join(Cancellation, Cancellation.commitment_id == c.id),
+            (Cancellation, Cancellation.commitment_id == c.id, False),
+        ),
         entries(
             "payment_cancellation",
             Cancellation.id,
@@ -446,9 +449,9 @@ def _ledger_entries(year: int, startup_id: int | None = None):
             literal(""),
             Cancellation.reason,
             Cancellation.envelope_id,
-        )
-        .join(Payment, Payment.commitment_id == c.id)
-        .join(Cancellation, Cancellation.payment_id == Payment.id),
+            (Payment, Payment.commitment_id == c.id, False),
+            (Cancellation, Cancellation.payment_id == Payment.id, False),
+        ),
     ).subquery("ledger")
 
 
