@@ -354,6 +354,7 @@ def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:
             Candidacy.status_changed_at,
         )
         .join(User, User.id == Candidacy.candidate_id)
+        .order_by(Candidacy.id)  # after the queue's own order: ties must not move across pages
         .limit(size)
         .offset(paging.offset(page, size))
     ).all()
