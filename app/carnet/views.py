@@ -31,7 +31,7 @@ from app.carnet.models import (
     Visibility,
 )
 from app.carnet.perms import Access
-from app.core import access, grants
+from app.core import access, grants, paging
 from app.core import htmx as hx
 
 PAGE_SIZE = 50
@@ -78,7 +78,7 @@ def index():
 @access.roles(Role.PROFESSIONAL)
 def notebooks():
     form = forms.ListFilterForm(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.requested_page()
     rows, total = ([], 0)
     if form.validate():
         rows, total = queries.notebooks_supported_by(

@@ -16,7 +16,7 @@ from app.carnet import tokens as carnet_tokens
 from app.carnet.decorators import notebook_view
 from app.carnet.models import Notebook
 from app.carnet.perms import Access
-from app.core import access
+from app.core import access, paging
 from app.core.forms import BaseForm, choices, max_length, required
 from app.indicators import carnet as carnet_figures  # the module: it imports app.carnet
 from app.tenancy.services import structures
@@ -86,7 +86,7 @@ def _referent_form(notebook: Notebook, formdata=None) -> ReferentForm:
 
 
 def _render_without_referent(failed: tuple[Notebook, ReferentForm] | None = None, status=200):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.requested_page()
     notebooks, total = queries.without_referent_page(page, PAGE_SIZE)
     forms = {}
     if failed is not None:

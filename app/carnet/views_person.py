@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, jsonify, redirect, render_template, request
+from flask import abort, flash, jsonify, redirect, render_template
 
 from app.carnet import bp, consents, forms, queries, reads, renewals
 from app.carnet import notebooks as notebook_writes
 from app.carnet.decorators import notebook_view, owner
 from app.carnet.perms import Access
 from app.carnet.views import acting_user, back_to, section
+from app.core import paging
 
 LOG_PAGE_SIZE = 50
 
@@ -102,7 +103,7 @@ def answer_renewal(notebook, consent_id: int):
 @bp.get("/carnets/<int:notebook_id>/acces")
 @notebook_view(Access.FULL, check=owner)
 def access_log(notebook):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.requested_page()
     entries, total = queries.access_log(notebook, page=page, page_size=LOG_PAGE_SIZE)
     return render_template(
         "carnet/access_log.html",

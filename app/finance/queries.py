@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import and_, extract, func, literal, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
+from app.core import paging
 from app.extensions import db
 from app.finance.models import (
     AllocationChange,
@@ -334,10 +335,33 @@ KIND_LABELS = {
 }
 
 
-def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
-    """Every entry charged to the budget year's envelopes, in date order (four queries)."""
+LEDGER_COLUMNS = (
+    "kind",
+    "id",
+    "on",
+    "startup",
+    "activity_code",
+    "functional_domain",
+    "financial_centre",
+    "cost_centre",
+    "legal_act",
+    "supplier",
+    "object",
+    "commitment_id",
+    "ae",
+    "cp",
+    "chorus_number",
+    "reason",
+    "rank",  # the kind's place in KIND_LABELS: same-day entries in a stable order
+)
+
+
+def _ledger_entries(year: int, startup_id: int | None = None):
+    """Every entry charged to the budget year's envelopes (of one start-up, if given): the four
+    kinds of entry as one `UNION ALL` subquery with the columns of LEDGER_COLUMNS."""
     c = Commitment
     on_commitment, on_payment = aliased(ChorusRetranscription), aliased(ChorusRetranscription)
+    rank = {kind: index for index, kind in enumerate(KIND_LABELS)}
 
     def chorus(own, retranscribed):
         return func.coalesce(func.nullif(own, ""), retranscribed.number, "")
@@ -354,122 +378,129 @@ def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
         c.id,
     )
 
-    def scoped(stmt, envelope_column):
+    def entries(kind, id_, on, ae, cp, chorus_number, reason, envelope_column, *joins):
+        columns = (
+            literal(kind),
+            id_,
+            on,
+            *common,
+            ae,
+            cp,
+            chorus_number,
+            reason,
+            literal(rank[kind]),
+        )
+        stmt = (
+            select(
+                *(column.label(name) for column, name in zip(columns, LEDGER_COLUMNS, strict=True))
+            )
+            .select_from(c)
+            .join(Startup, Startup.id == c.startup_id)
+            .join(CostCentre, CostCentre.id == c.cost_centre_id)
+        )
+        for target, on_clause, outer in joins:  # before the envelope: PostgreSQL needs them first
+            stmt = stmt.join(target, on_clause, isouter=outer)
         stmt = stmt.join(Envelope, Envelope.id == envelope_column).where(Envelope.year == year)
         if startup_id:
             stmt = stmt.where(Envelope.startup_id == startup_id)
         return stmt
 
-    def base(*cols):
-        return (
-            select(*cols)
-            .select_from(c)
-            .join(Startup, Startup.id == c.startup_id)
-            .join(CostCentre, CostCentre.id == c.cost_centre_id)
-        )
-
-    queries = [
-        scoped(
-            base(
-                literal("commitment"),
-                c.id,
-                c.committed_on,
-                *common,
-                c.amount,
-                literal(0),
-                chorus(c.chorus_number, on_commitment),
-                literal(""),
-            ).outerjoin(on_commitment, on_commitment.commitment_id == c.id),
+    return union_all(
+        entries(
+            "commitment",
+            c.id,
+            c.committed_on,
+            c.amount,
+            literal(0),
+            chorus(c.chorus_number, on_commitment),
+            literal(""),
             c.envelope_id,
+            (on_commitment, on_commitment.commitment_id == c.id, True),
         ),
-        scoped(
-            base(
-                literal("payment"),
-                Payment.id,
-                Payment.paid_on,
-                *common,
-                literal(0),
-                Payment.amount,
-                chorus(Payment.chorus_number, on_payment),
-                literal(""),
-            )
-            .join(Payment, Payment.commitment_id == c.id)
-            .outerjoin(on_payment, on_payment.payment_id == Payment.id),
+        entries(
+            "payment",
+            Payment.id,
+            Payment.paid_on,
+            literal(0),
+            Payment.amount,
+            chorus(Payment.chorus_number, on_payment),
+            literal(""),
             Payment.envelope_id,
+            (Payment, Payment.commitment_id == c.id, False),
+            (on_payment, on_payment.payment_id == Payment.id, True),
         ),
-        scoped(
-            base(
-                literal("commitment_cancellation"),
-                Cancellation.id,
-                Cancellation.cancelled_on,
-                *common,
-                -Cancellation.amount,
-                literal(0),
-                literal(""),
-                Cancellation.reason,
-            ).join(Cancellation, Cancellation.commitment_id == c.id),
+        entries(
+            "commitment_cancellation",
+            Cancellation.id,
+            Cancellation.cancelled_on,
+            -Cancellation.amount,
+            literal(0),
+            literal(""),
+            Cancellation.reason,
             Cancellation.envelope_id,
+            (Cancellation, Cancellation.commitment_id == c.id, False),
         ),
-        scoped(
-            base(
-                literal("payment_cancellation"),
-                Cancellation.id,
-                Cancellation.cancelled_on,
-                *common,
-                literal(0),
-                -Cancellation.amount,
-                literal(""),
-                Cancellation.reason,
-            )
-            .join(Payment, Payment.commitment_id == c.id)
-            .join(Cancellation, Cancellation.payment_id == Payment.id),
+        entries(
+            "payment_cancellation",
+            Cancellation.id,
+            Cancellation.cancelled_on,
+            literal(0),
+            -Cancellation.amount,
+            literal(""),
+            Cancellation.reason,
             Cancellation.envelope_id,
+            (Payment, Payment.commitment_id == c.id, False),
+            (Cancellation, Cancellation.payment_id == Payment.id, False),
         ),
-    ]
-    rows = []
-    for stmt in queries:
-        for r in db.session.execute(stmt):
-            (
-                kind,
-                id_,
-                on,
-                name,
-                activity,
-                domain,
-                centre,
-                cost,
-                act,
-                supplier,
-                obj,
-                cid,
-                ae,
-                cp,
-                chorus,
-                reason,
-            ) = r
-            rows.append(
-                LedgerRow(
-                    kind,
-                    id_,
-                    on,
-                    name,
-                    activity,
-                    domain,
-                    centre,
-                    cost,
-                    act.label if hasattr(act, "label") else str(act),
-                    supplier,
-                    obj,
-                    cid,
-                    Decimal(ae),
-                    Decimal(cp),
-                    chorus or "",
-                    reason or "",
-                )
-            )
-    order = list(KIND_LABELS)
-    rows.sort(key=lambda r: (r.on, order.index(r.kind), r.id))
-    return rows
+    ).subquery("ledger")
+
+
+def _ledger_row(r) -> LedgerRow:
+    act = r.legal_act  # the enum (the union's columns take the types of its first select)
+    return LedgerRow(
+        r.kind,
+        r.id,
+        r.on,
+        r.startup,
+        r.activity_code,
+        r.functional_domain,
+        r.financial_centre,
+        r.cost_centre,
+        act.label if hasattr(act, "label") else str(act),
+        r.supplier,
+        r.object,
+        r.commitment_id,
+        Decimal(r.ae),
+        Decimal(r.cp),
+        r.chorus_number or "",
+        r.reason or "",
+    )
+
+
+def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
+    """Every entry charged to the budget year's envelopes, in date order (one query): for the
+    exports, which are complete."""
+    ledger = _ledger_entries(year, startup_id)
+    stmt = select(ledger).order_by(ledger.c.on, ledger.c.rank, ledger.c.id)
+    return [_ledger_row(r) for r in db.session.execute(stmt)]
+
+
+def ledger_page(
+    year: int, startup_id: int, page: int, page_size: int
+) -> tuple[list[LedgerRow], int, int]:
+    """One page of a start-up's entries of the budget year, latest first, the number of entries
+    and the page shown (the last one if `page` lies beyond it): two queries, whatever the size of
+    the ledger."""
+    ledger = _ledger_entries(year, startup_id)
+    total = db.session.scalar(select(func.count()).select_from(ledger))
+    page = paging.within(page, total, page_size)
+    stmt = (
+        select(ledger)
+        .order_by(ledger.c.on.desc(), ledger.c.rank.desc(), ledger.c.id.desc())
+        .limit(page_size)
+        .offset(paging.offset(page, page_size))
+    )
+    return [_ledger_row(r) for r in db.session.execute(stmt)], total, page
 
 
 def cumulative_by_month(

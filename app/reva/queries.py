@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.accounts.roles import Role
+from app.core import paging
 from app.extensions import db
 from app.reva.models import (
     Attachment,
@@ -335,11 +336,13 @@ def page_of(query: Select, page: int, size: int) -> tuple[list, int]:
     return items, total
 
 
-def queue_page(query: Select, page: int, size: int) -> tuple[list, int]:
+def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:
     """One page of a queue (`query` selects candidacies joined to their certification, in
     order) as the columns the queue shows — the candidate's name, the certification, the
-    department, the status and since when — and the total: two queries, no objects hydrated."""
+    department, the status and since when —, the total and the page shown (the last one if
+    `page` lies beyond it): two queries, no objects hydrated."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = paging.within(page, total, size)
     rows = db.session.execute(
         query.with_only_columns(
             Candidacy.public_id,
@@ -351,10 +354,11 @@ def queue_page(query: Select, page: int, size: int) -> tuple[list, int]:
             Candidacy.status_changed_at,
         )
         .join(User, User.id == Candidacy.candidate_id)
+        .order_by(Candidacy.id)  # after the queue's own order: ties must not move across pages
         .limit(size)
-        .offset((page - 1) * size)
+        .offset(paging.offset(page, size))
     ).all()
-    return rows, total
+    return rows, total, page
 
 
 # "What needs me now" (the spaces registry's cards)

@@ -59,7 +59,9 @@ def test_delegataire_records_a_commitment_and_a_payment_for_dora(page, june_2026
     assert "Engagement n°" in page.locator(".fr-alert").first.inner_text()
     assert page.get_by_test_id("reste-ae").inner_text().replace("\u202f", " ") == "3 500,00\u00a0€"
 
-    page.get_by_text("Paiement (CP)").click()
+    page.get_by_role("link", name="Paiement (CP)").click()  # its own page: a long choice list
+    page.wait_for_load_state()
+    check_accessibility_basics(page)
     payment = page.locator("#paiement")
     payment.get_by_label("Date du paiement").fill("2026-04-02")
     payment.get_by_label("Montant (€)").fill("5000")

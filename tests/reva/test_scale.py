@@ -4,6 +4,7 @@ measures them at 5 000 candidacies); the rows are inserted in bulk, as the bench
 from __future__ import annotations
 
 import html
+import re
 import secrets
 from datetime import timedelta
 
@@ -89,10 +90,30 @@ def test_queues_run_the_same_statements_for_10_and_1000_candidacies(client, logi
         assert "(1000)" in page, url  # every candidacy counted, one screenful listed
     login_as(world.certifier)
     page = statements(client, "/reva/certificateur/")[1]
-    assert page.count('href="/reva/candidatures/') == 200
+    assert page.count('href="/reva/candidatures/') == 50  # one page of 50
     assert f'href="/reva/candidatures/{first.public_id}"' in page.split("</tr>")[1]
     assert "40 jours" in page and "en retard" in page
     assert first.certification.label in page and first.candidate.last_name in page
+    assert "1000 candidatures — page 1, 50 par page" in page
+    assert 'href="/reva/certificateur/?page=2"' in page and "Page précédente" not in page
+
+
+def test_a_queue_pages_by_50_keeping_its_filter(client, login_as):
+    world = World()
+    first = world.candidacy(status=Status.FEASIBILITY_SENT)
+    _bulk_candidacies(world, 119, first.candidate_id)
+    login_as(world.certifier)
+    url = "/reva/certificateur/?statut=feasibility_sent"
+    seen = []
+    for number in (1, 2, 3):
+        page = statements(client, f"{url}&page={number}")[1]
+        seen += re.findall(r'href="/reva/candidatures/([^"]+)"', page)
+    assert len(seen) == len(set(seen)) == 120  # 50 + 50 + 20, each candidacy once
+    assert 'href="/reva/certificateur/?statut=feasibility_sent&page=2"' in page  # previous
+    assert "Page suivante" not in page
+    # Beyond the last page: the last page; a page number that is no number: the first.
+    assert statements(client, f"{url}&page=99")[1].count('href="/reva/candidatures/') == 20
+    assert statements(client, f"{url}&page=x")[1].count('href="/reva/candidatures/') == 50
 
 
 def test_the_candidacy_page_runs_the_same_statements_for_10_and_1000_events(client, login_as):

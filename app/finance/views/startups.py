@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import abort, flash, render_template, url_for
 
-from app.core import htmx
+from app.core import htmx, paging
 from app.core.forms import choices
 from app.finance import (
     allocations,
@@ -33,6 +33,8 @@ from app.finance.views.common import allowed, amendment_choices, me, refused, ye
 
 # A start-up's envelope and ledger
 
+LEDGER_PAGE_SIZE = paging.PAGE_SIZE
+
 
 def _startup(slug):
     return queries.startup_by_slug(slug) or abort(404)
@@ -52,20 +54,6 @@ def _startup_forms(startup, year, given):
             cost_centre=startup.cost_centre.code if startup.cost_centre else None,
         )
         commitment_form.cost_centre.choices = _cost_centre_choices()
-        payment_form = given.get("payment_form") or forms.PaymentForm(
-            formdata=None, paid_on=clock.today()
-        )
-        payment_form.commitment.choices = _open_commitment_choices(startup)
-        cancellation_form = given.get("cancellation_form") or forms.CancellationForm(
-            formdata=None, cancelled_on=clock.today()
-        )
-        cancellation_form.target.choices = _cancellable_choices(startup, year)
-        result.update(
-            commitment_form=commitment_form,
-            payment_form=payment_form,
-            cancellation_form=cancellation_form,
-        )
-    if perms.can_record_ledger(user):
         imputation_form = given.get("imputation_form") or forms.ImputationForm(
             formdata=None,
             cost_centre=startup.cost_centre.code if startup.cost_centre else None,
@@ -74,7 +62,11 @@ def _startup_forms(startup, year, given):
         imputation_form.cost_centre.choices = _cost_centre_choices()
         report_form = given.get("report_form") or forms.SubsidyReportForm(formdata=None)
         report_form.commitment.choices = _subsidy_choices(startup)
-        result.update(imputation_form=imputation_form, report_form=report_form)
+        result.update(
+            commitment_form=commitment_form,
+            imputation_form=imputation_form,
+            report_form=report_form,
+        )
     if perms.can_change_allocation(user):
         allocation_form = given.get("allocation_form") or forms.AllocationForm(
             formdata=None, year=year
@@ -124,6 +116,11 @@ def _cancellable_choices(startup, year):
 
 
 def _startup_page(startup, year, status=200, **given):
+    """The envelope's totals (one aggregate over every entry), then one page of the ledger,
+    latest entries first (the exports hold the whole ledger)."""
+    entries, total, page = queries.ledger_page(
+        year, startup.id, paging.requested_page(), LEDGER_PAGE_SIZE
+    )
     dashboard = queries.consumption(year)
     row = next(r for r in dashboard.rows if r.startup.id == startup.id)
     context = dict(
@@ -131,9 +128,10 @@ def _startup_page(startup, year, status=200, **given):
         year=year,
         years=sorted({*queries.budget_years(), clock.today().year}, reverse=True),
         consumption=row,
-        commitments=queries.commitments_of(startup.id, year),
-        payments=queries.payments_of(startup.id, year),
-        entries=queries.ledger_rows(year, startup.id),
+        entries=entries,
+        entries_total=total,
+        page=page,
+        page_size=LEDGER_PAGE_SIZE,
         history=queries.allocation_history(startup.id),
         reports=queries.subsidy_reports(startup.id),
         chorus_error=given.get("chorus_error"),
@@ -184,12 +182,52 @@ def _form_year(on):
     return on.year if on else clock.today().year
 
 
+# A payment and a cancellation have their own page: their choice lists name every open entry.
+
+
+def _payment_form(startup, submitted=False):
+    form = forms.PaymentForm() if submitted else forms.PaymentForm(None, paid_on=clock.today())
+    form.commitment.choices = _open_commitment_choices(startup)
+    return form
+
+
+def _cancellation_form(startup, year, submitted=False):
+    form = (
+        forms.CancellationForm()
+        if submitted
+        else forms.CancellationForm(None, cancelled_on=clock.today())
+    )
+    form.target.choices = _cancellable_choices(startup, year)
+    return form
+
+
+def _entry_page(startup, year, status=200, **form):
+    heading = "Paiement (CP)" if "payment_form" in form else "Annulation (correction)"
+    context = {"payment_form": None, "cancellation_form": None, **form}
+    return render_template(
+        "finance/entry.html", startup=startup, year=year, heading=heading, **context
+    ), status
+
+
+@bp.get("/startups/<slug>/paiements")
+@allowed(perms.can_record_ledger)
+def payment_page(slug: str):
+    startup = _startup(slug)
+    return _entry_page(startup, year_param(), payment_form=_payment_form(startup))
+
+
+@bp.get("/startups/<slug>/annulations")
+@allowed(perms.can_record_ledger)
+def cancellation_page(slug: str):
+    startup, year = _startup(slug), year_param()
+    return _entry_page(startup, year, cancellation_form=_cancellation_form(startup, year))
+
+
 @bp.post("/startups/<slug>/paiements")
 @allowed(perms.can_record_ledger)
 def record_payment(slug: str):
     startup = _startup(slug)
-    form = forms.PaymentForm()
-    form.commitment.choices = _open_commitment_choices(startup)
+    form = _payment_form(startup, submitted=True)
     if form.validate():
         commitment = queries.by_id(Commitment, form.commitment.data)
         try:
@@ -205,7 +243,7 @@ def record_payment(slug: str):
         else:
             flash("Paiement enregistré.", "success")
             return _back_to(startup, form.paid_on.data)
-    return _startup_page(startup, _form_year(form.paid_on.data), 422, payment_form=form)
+    return _entry_page(startup, _form_year(form.paid_on.data), 422, payment_form=form)
 
 
 @bp.post("/startups/<slug>/annulations")
@@ -213,8 +251,7 @@ def record_payment(slug: str):
 def record_cancellation(slug: str):
     startup = _startup(slug)
     year = year_param()
-    form = forms.CancellationForm()
-    form.target.choices = _cancellable_choices(startup, year)
+    form = _cancellation_form(startup, year, submitted=True)
     if form.validate():
         kind, _, target_id = form.target.data.partition("-")
         arguments = dict(
@@ -230,7 +267,7 @@ def record_cancellation(slug: str):
         else:
             flash("Annulation enregistrée.", "success")
             return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=year))
-    return _startup_page(startup, year, 422, cancellation_form=form)
+    return _entry_page(startup, year, 422, cancellation_form=form)
 
 
 @bp.post("/startups/<slug>/allocations")

@@ -1,14 +1,57 @@
-"""REVA pages, one module per actor; `load_candidacy` is the one way a page reaches a candidacy."""
+"""REVA pages, one module per actor; `load_candidacy` is the one way a page reaches a candidacy,
+`render_queue` the one way a queue is shown."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, render_template, request
 from flask_login import current_user
+from sqlalchemy import Select
 
-from app.core import audit
-from app.reva import perms, queries
+from app.core import audit, paging
+from app.core.models import utcnow
+from app.reva import candidacies, perms, queries
+from app.reva.models import Actor, Status
+
+QUEUE_PAGE_SIZE = paging.PAGE_SIZE
+
+
+def selected_status() -> tuple[str | None, list[Status] | None]:
+    """The `statut` filter of a queue's query string, if it names a status."""
+    status = request.args.get("statut")
+    if status in Status._value2member_map_:
+        return status, [Status(status)]
+    return None, None
+
+
+def render_queue(
+    title: str,
+    rows: Select,
+    every: Select,
+    actor: Actor,
+    *,
+    organism=None,
+    late_after: int | None = None,
+):
+    """A queue, one page of 50 at a time (`rows`: the candidacies listed, in order; `every`: all
+    the user's candidacies, counted by status for the filter tags)."""
+    selected, _ = selected_status()
+    page_rows, total, page = queries.queue_page(rows, paging.requested_page(), QUEUE_PAGE_SIZE)
+    return render_template(
+        "reva/queue.html",
+        title=title,
+        organism=organism,
+        rows=page_rows,
+        total=total,
+        page=page,
+        page_size=QUEUE_PAGE_SIZE,
+        counts=queries.count_by_status(every),
+        awaiting=candidacies.statuses_awaiting(actor),
+        selected=selected,
+        now=utcnow(),
+        late_after=late_after,
+    )
 
 
 def load_candidacy(view):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, render_template, request
+from flask import abort, flash, g, request
 from flask_login import current_user
 
 from app.accounts.roles import Role
 from app.core import access
-from app.core.models import utcnow
 from app.reva import bp, candidacies, files, perms, queries
 from app.reva.forms import AttachmentForm, PathForm, parse_assessments
-from app.reva.models import Actor, Status
-from app.reva.views import load_candidacy
+from app.reva.models import Actor
+from app.reva.views import load_candidacy, render_queue, selected_status
 from app.reva.views.candidacy import back_to, render_candidacy
 
 
@@ -20,20 +19,12 @@ from app.reva.views.candidacy import back_to, render_candidacy
 def organism_queue():
     """My organism's candidacies, by status, with how long each has waited."""
     user = current_user._get_current_object()
-    organism = queries.organism_of(user)
-    status = request.args.get("statut")
-    statuses = [Status(status)] if status in Status._value2member_map_ else None
-    rows = queries.queue_page(queries.candidacies_of_organism(user, statuses), 1, 200)[0]
-    return render_template(
-        "reva/queue.html",
-        title="Les candidatures de mon organisme",
-        organism=organism,
-        rows=rows,
-        counts=queries.count_by_status(queries.candidacies_of_organism(user)),
-        awaiting=candidacies.statuses_awaiting(Actor.ACCOMPAGNATEUR),
-        selected=status,
-        now=utcnow(),
-        late_after=None,
+    return render_queue(
+        "Les candidatures de mon organisme",
+        queries.candidacies_of_organism(user, selected_status()[1]),
+        queries.candidacies_of_organism(user),
+        Actor.ACCOMPAGNATEUR,
+        organism=queries.organism_of(user),
     )
 
 

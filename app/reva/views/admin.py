@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from app.accounts.roles import Role
 from app.core import access
-from app.core.models import utcnow
 from app.indicators import reva as indicators
 from app.reva import bp, candidacies, catalogue, queries
 from app.reva.forms import CatalogueImportForm
 from app.reva.models import Actor, Status
+from app.reva.views import render_queue, selected_status
 
 admin_only = access.roles(Role.ADMIN, national=True)
 
@@ -31,24 +31,16 @@ def admin_home():
 @admin_only
 def admin_candidacies():
     user = current_user._get_current_object()
-    status = request.args.get("statut")
     query = queries.candidacies_visible_to(user)
-    if status in Status._value2member_map_:
-        query = query.where(queries.Candidacy.status == Status(status))
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.queue_page(query.order_by(queries.Candidacy.status_changed_at), page, 50)
-    return render_template(
-        "reva/queue.html",
-        title="Toutes les candidatures",
-        organism=None,
-        rows=rows,
-        counts=queries.count_by_status(queries.candidacies_visible_to(user)),
-        awaiting=candidacies.statuses_awaiting(Actor.ADMIN),
-        selected=status,
-        now=utcnow(),
+    statuses = selected_status()[1]
+    if statuses:
+        query = query.where(queries.Candidacy.status.in_(statuses))
+    return render_queue(
+        "Toutes les candidatures",
+        query.order_by(queries.Candidacy.status_changed_at),
+        queries.candidacies_visible_to(user),
+        Actor.ADMIN,
         late_after=candidacies.LATE_DECISION_DAYS,
-        total=total,
-        page=page,
     )
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, render_template, request
+from flask import abort, flash, g
 from flask_login import current_user
 
 from app.accounts.roles import Role
 from app.core import access
 from app.core.forms import choices
-from app.core.models import utcnow
 from app.reva import bp, candidacies, queries
 from app.reva.candidacies import LATE_DECISION_DAYS
 from app.reva.forms import JuryForm, JuryResultForm
-from app.reva.models import Actor, Status
-from app.reva.views import load_candidacy
+from app.reva.models import Actor
+from app.reva.views import load_candidacy, render_queue, selected_status
 from app.reva.views.candidacy import back_to, render_candidacy
 
 
@@ -22,18 +21,11 @@ from app.reva.views.candidacy import back_to, render_candidacy
 def certifier_queue():
     """Decisions awaiting me first, with the days waited (flagged past 15 days)."""
     user = current_user._get_current_object()
-    status = request.args.get("statut")
-    statuses = [Status(status)] if status in Status._value2member_map_ else None
-    rows = queries.queue_page(queries.candidacies_of_certifier(user, statuses), 1, 200)[0]
-    return render_template(
-        "reva/queue.html",
-        title="Les candidatures à instruire",
-        organism=None,
-        rows=rows,
-        counts=queries.count_by_status(queries.candidacies_of_certifier(user)),
-        awaiting=candidacies.statuses_awaiting(Actor.CERTIFIER),
-        selected=status,
-        now=utcnow(),
+    return render_queue(
+        "Les candidatures à instruire",
+        queries.candidacies_of_certifier(user, selected_status()[1]),
+        queries.candidacies_of_certifier(user),
+        Actor.CERTIFIER,
         late_after=LATE_DECISION_DAYS,
     )
 

@@ -6,7 +6,7 @@ from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.roles import Role
-from app.core import access, htmx
+from app.core import access, htmx, paging
 from app.core.models import utcnow
 from app.extensions import db, limiter
 from app.reva import badges, bp, candidacies, queries
@@ -48,7 +48,7 @@ def catalogue():
     form.validate()
     level = int(form.level.data) if form.level.data and form.level.data.isdigit() else None
     query = queries.certifications_matching(form.q.data or "", level)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = paging.requested_page()
     certifications, total = queries.page_of(query, page, PAGE_SIZE)
     return htmx.render(
         "reva/catalogue.html",

@@ -1,0 +1,85 @@
+"""A start-up's finance page shows one page of its ledger, latest first, with the envelope's
+totals over every entry; the SQL statements do not grow with the ledger."""
+
+import html
+import re
+
+from app.core.querycount import count_queries
+from tests.finance.factories import envelope
+from tests.finance.test_dashboard import _bulk_ledger
+
+URL = "/finance/startups/dora?annee=2026"
+
+
+def _page(client, url=URL):
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    text = html.unescape(response.text).replace("\u202f", " ").replace("\u00a0", " ")
+    ledger = text.split('id="grand-livre"')[1].split("</table>")[0]
+    return len(statements), text, re.findall(r'id="chorus-([cp]-\d+)"', ledger)
+
+
+def _reste(text, kind):
+    return re.search(rf'data-testid="reste-{kind}">([^<]+)<', text).group(1)
+
+
+def test_the_ledger_is_paged_by_50_latest_first_and_totals_cover_every_entry(
+    client, login_as, delegant, delegataire
+):
+    envelope(delegant, ae="1000.00", cp="1000.00")
+    _bulk_ledger(60)  # 60 commitments of 1 € (January to November), 60 payments of 0.50 €
+    login_as(delegataire)
+
+    _, first, rows = _page(client)
+    assert len(rows) == 50
+    assert "Grand livre 2026 (120 écritures, les plus récentes d'abord — page 1)" in first
+    assert 'href="/finance/startups/dora?annee=2026&page=2#grand-livre"' in first
+    assert "Page précédente" not in first
+    assert rows[0].startswith("c-")  # November's commitments come before June's payments
+    assert _reste(first, "ae") == "940,00 €" and _reste(first, "cp") == "970,00 €"
+
+    _, second, rows_2 = _page(client, URL + "&page=2")
+    _, third, rows_3 = _page(client, URL + "&page=3")
+    assert len(rows_2) == 50 and len(rows_3) == 20
+    assert len(set(rows + rows_2 + rows_3)) == 120  # each entry on exactly one page
+    assert 'href="/finance/startups/dora?annee=2026&page=1#grand-livre"' in second
+    assert "Page suivante" not in third
+    assert _reste(third, "ae") == "940,00 €" and _reste(third, "cp") == "970,00 €"
+
+    # Beyond the last page: the last page (a stale link still shows rows and a way back).
+    assert _page(client, URL + "&page=99")[2] == rows_3
+    for odd in ("0", "-3", "abc", "99999999999999"):
+        assert _page(client, URL + "&page=" + odd)[2] == rows
+
+
+def test_the_page_runs_the_same_statements_for_10_and_1000_entries(
+    client, login_as, delegant, delegataire
+):
+    envelope(delegant, ae="100000.00", cp="100000.00")
+    login_as(delegataire)
+    _bulk_ledger(5)
+    few, _, rows = _page(client)
+    assert len(rows) == 10
+    _bulk_ledger(495)
+    many, text, rows = _page(client)
+    assert many == few
+    assert len(rows) == 50 and "(1000 écritures" in text
+    assert len(text.encode()) < 100_000  # no choice list of every entry on the page
+
+
+def test_payment_and_cancellation_have_their_own_page_with_every_open_entry(
+    client, login_as, delegant, delegataire
+):
+    envelope(delegant, ae="1000.00", cp="1000.00")
+    _bulk_ledger(60)
+    login_as(delegataire)
+    start = html.unescape(client.get(URL).text)
+    assert 'href="/finance/startups/dora/paiements?annee=2026"' in start
+    assert "Enregistrer le paiement" not in start
+    payment = html.unescape(client.get("/finance/startups/dora/paiements?annee=2026").text)
+    assert "Enregistrer le paiement" in payment and payment.count("reste 0,50") == 60
+    cancellation = client.get("/finance/startups/dora/annulations?annee=2026")
+    assert cancellation.text.count('value="p-') == 60 and cancellation.text.count('value="c-') == 60
+    login_as(delegant)
+    assert client.get("/finance/startups/dora/paiements").status_code == 403
