@@ -8,6 +8,8 @@ import html
 import io
 import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -225,7 +227,17 @@ def form_field_names() -> list[str]:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         names.update(n for n in dir(cls) if isinstance(getattr(cls, n, None), UnboundField))
-    return sorted(names | {"page", "next", "q", "confirm", "skip"})
+    return sorted(names | {"page", "next", "q", "confirm", "skip"} | query_parameter_names())
+
+
+def query_parameter_names() -> set[str]:
+    """Every name the views read from the query string or the form by hand."""
+    read = re.compile(r"request\.(?:args|form|values)\.(?:get|getlist)\(\s*\"(\w+)\"")
+    return {
+        name
+        for path in Path("app").rglob("*.py")
+        for name in read.findall(path.read_text(encoding="utf-8"))
+    }
 
 
 def test_no_route_answers_5xx_to_hostile_values(app):

@@ -101,3 +101,11 @@ def test_dashboard_queries_are_the_same_for_10_and_1000_entries(
     many, page = dashboard()
     assert many == few
     assert "1 000,00 €" in page  # committed in total, from the aggregate
+
+
+def test_a_year_out_of_range_shows_this_year(client, login_as, delegataire):
+    login_as(delegataire)
+    for asked in ("99999999999999999999", "0", "-5", "abc", "10000"):
+        for path in ("/finance/", "/finance/export.csv", "/finance/export.xlsx"):
+            response = client.get(f"{path}?annee={asked}")
+            assert response.status_code == 200, (path, asked)

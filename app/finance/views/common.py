@@ -7,6 +7,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
+from app.core import bounds
 from app.core.forms import choices
 from app.extensions import db
 from app.finance import clock, queries
@@ -43,10 +44,11 @@ def refused(form, error: RuleError) -> None:
 
 
 def year_param() -> int:
-    try:
-        return int(request.args.get("annee", ""))
-    except ValueError:
+    """The year asked in `?annee=`, or this year when absent, not a number or out of range."""
+    year = request.args.get("annee", type=int)
+    if year is None or not bounds.MIN_DATE.year <= year <= bounds.MAX_DATE.year:
         return clock.today().year
+    return year
 
 
 def amendment_choices():
