@@ -59,7 +59,33 @@ def load_all(sizes: dict[str, int], seed: int = 7) -> Loaded:
             part = loader.load(size, rng)
             loaded.accounts += part.accounts
             loaded.pages += part.pages
+            _advance_sequences()
     return loaded
+
+
+def _advance_sequences() -> None:
+    """Loaders insert rows with explicit ids in bulk: on PostgreSQL, move each id sequence past
+    them, so that rows added next through the ORM (by the next loader, or the pages) do not
+    collide. SQLite needs nothing (a new id is always past the largest)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.session.flush()
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement is not False:
+            sequence = db.session.scalar(
+                text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": f'"{table.name}"'}
+            )
+            if sequence:
+                db.session.execute(
+                    text(
+                        f'SELECT setval(:sequence, COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'  # noqa: S608 (table names from the metadata)
+                    ),
+                    {"sequence": sequence},
+                )
 
 
 from bench.loaders import carnet, dora_search, finance, reva  # noqa: E402, F401  (each registers itself)
