@@ -28,7 +28,7 @@ from app.extensions import db
 from app.finance import ledger
 from app.finance.exports import COLUMNS, FORMULA_STARTS
 from app.finance.models import Commitment, CostCentre, LegalAct, Startup
-from app.finance.rules import RuleError
+from app.finance.rules import MAX_AMOUNT, RuleError
 
 MAX_BYTES = 256 * 1024
 MAX_ROWS = 500
@@ -158,7 +158,9 @@ def _date(text: str) -> date:
 def _amount(text: str) -> Decimal:
     compact = "".join(ch for ch in text if not ch.isspace() and ch != "€").replace(",", ".")
     try:
-        return Decimal(compact)
+        amount = Decimal(compact)
+        # Beyond 28 digits Decimal cannot quantize: let the ledger see a merely too large amount.
+        return amount if len(amount.as_tuple().digits) <= 28 else MAX_AMOUNT + 1
     except InvalidOperation:
         raise RuleError("amount", "Saisissez un montant en euros, par exemple 12 500,00.") from None
 
