@@ -3,6 +3,7 @@ refused rule shows beside its field."""
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     HiddenField,
@@ -225,3 +226,11 @@ class ChorusForm(FinanceForm):
     PREFIX = "chorus"
     entry = HiddenField(validators=[required()])
     number = StringField("N° CHORUS", validators=[required(), max_length(40)])
+
+
+class LedgerImportForm(BaseForm):
+    """Step 1: the CSV file (read in the view); step 2 re-posts its content, signed."""
+
+    file = FileField("Fichier CSV (export du registre, 256 Ko et 500 écritures au plus)")
+    content = HiddenField()
+    signature = HiddenField()

@@ -87,3 +87,39 @@ def test_delegataire_records_a_commitment_and_a_payment_for_dora(page, june_2026
     message = page.locator("#engagement .fr-message--error").inner_text().replace("\u202f", " ")
     assert "Dépassement de l'enveloppe : il reste 3 500,00\u00a0€ d'AE à Dora pour 2026" in message
     assert page.get_by_test_id("reste-ae").inner_text().replace("\u202f", " ") == "3 500,00\u00a0€"
+
+
+def test_delegataire_imports_a_file_without_javascript(people, tmp_path, june_2026):
+    """Dry run, then « Importer », on a browser without JavaScript."""
+    delegant = member(Role.FINANCE_DELEGANT, None)
+    extend_convention(delegant, 2026)
+    allocations.change(
+        delegant,
+        startup("dora"),
+        2026,
+        ae_delta=Decimal("10000.00"),
+        cp_delta=Decimal("8000.00"),
+        source=AllocationSource.BALANCE,
+        reason="Allocation de test",
+    )
+    delegataire = member(Role.FINANCE_DELEGATAIRE, None)
+    db.session.commit()
+    file = tmp_path / "registre.csv"
+    file.write_text(
+        "Date;Nature;Startup;Centre de coût;Acte juridique;Fournisseur;Objet;"
+        "N° engagement (portail);Montant AE (€);Montant CP (€)\r\n"
+        "02/03/2026;Engagement;Dora;SGSIFAB075;Marché public;Prestataire;Sprint;1;6 500,00;\r\n"
+        "02/04/2026;Paiement;Dora;;;;;1;;5 000,00\r\n",
+        encoding="cp1252",
+    )
+    page = people(device="desktop", javascript=False)
+    login_with_password(page, delegataire.email, PASSWORD)
+    page.goto("/finance/")
+    page.get_by_role("link", name="Importer des écritures").click()
+    page.get_by_label("Fichier CSV").set_input_files(str(file))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Sera enregistrée").count() == 2
+    page.get_by_role("button", name="Importer").click()
+    page.wait_for_load_state()
+    assert "2 écritures importées" in page.locator(".fr-alert").first.inner_text()

@@ -55,6 +55,7 @@ WRITES = {
     "/finance/startups/dora/comptes-rendus": {T},
     "/finance/startups/dora/chorus": {T},
     "/finance/comites": {D},
+    "/finance/import": {T},
 }
 
 
