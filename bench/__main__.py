@@ -3,6 +3,7 @@
     python -m bench [run] [--notebooks N] [--candidacies N] [--finance-entries N]
                         [--connections 16] [--seconds 10]                      (make bench)
     python -m bench load --database URL --notebooks N --candidacies N --finance-entries N --json
+    python -m bench profile --database URL --pages LOADED.json [--page NAME] [--top 30]
 
 `run` fills a fresh database (SQLite in a temporary folder, or BENCH_DATABASE_URL / --database,
 which must be empty), starts the Procfile's gunicorn on it, logs the key pages' users in, drives
@@ -41,6 +42,12 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--seconds", type=int, default=10, help="per page")
     run.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
     run.add_argument("--results", type=Path, default=Path(__file__).with_name("results"))
+    profile = commands.add_parser("profile", help="CPU per request of the key pages, in process")
+    profile.add_argument("--database", required=True, help="a database filled by `load`")
+    profile.add_argument("--pages", type=Path, required=True, help="what `load --json` printed")
+    profile.add_argument("--page", help="one key page's name (all when absent)")
+    profile.add_argument("--requests", type=int, default=200)
+    profile.add_argument("--top", type=int, default=0, help="print the N costliest functions")
     for command in (load, run):
         for loader in LOADERS:
             command.add_argument(
@@ -51,6 +58,15 @@ def main(argv: list[str] | None = None) -> None:
                 help=loader.help,
             )
     args = parser.parse_args(argv)
+    if args.command == "profile":
+        from bench.loaders import Page
+        from bench.profile import profile as profile_pages
+
+        loaded = json.loads(args.pages.read_text(encoding="utf-8"))
+        pages = [Page(**page) for page in loaded["pages"]]
+        passwords = {a["email"]: a["password"] for a in loaded["accounts"]}
+        profile_pages(args.database, pages, passwords, args.page, args.requests, args.top)
+        return
     if args.command == "load":
         from bench.dataset import load as load_database
 
