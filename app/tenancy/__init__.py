@@ -16,8 +16,13 @@ def territorial_blueprint(name: str, import_name: str, service: str | None = Non
 
     @blueprint.url_value_preprocessor
     def _resolve(endpoint, values):
+        from flask_login import current_user
+
         from app.tenancy.services import territory_by_slug
 
+        # The logged-in user first: their memberships bring the territories they belong to
+        # (and their service switches) in the same statement, so the lookup below finds it loaded.
+        current_user._get_current_object()
         slug = (values or {}).pop("territory", None)
         territory = territory_by_slug(slug) if slug else None
         if territory is None or (service and not territory.enables(service)):

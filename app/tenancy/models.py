@@ -22,7 +22,7 @@ class Territory(db.Model):
     department_code: Mapped[str] = mapped_column(String(3), unique=True)
 
     services: Mapped[list[TerritoryService]] = relationship(
-        back_populates="territory", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="territory", cascade="all, delete-orphan"
     )
 
     def enables(self, service: str) -> bool:
