@@ -51,13 +51,19 @@ def user_by_proconnect_sub(sub: str) -> User | None:
     return db.session.scalar(select(User).where(User.proconnect_sub == sub))
 
 
+def is_professional(user: User) -> bool:
+    """ProConnect identifies professionals: an account may use it only while it holds a role
+    other than « personne accompagnée » (a person's notebook opens with an emailed link only)."""
+    return bool(user.all_roles() - {Role.BENEFICIARY})
+
+
 def proconnect_link_candidate(email: str) -> User | None:
-    """The active account a first ProConnect login with this (asserted) email may be linked to,
-    once its owner confirms: one not linked to any subject yet."""
+    """The active professional account a first ProConnect login with this (asserted) email may
+    be linked to, once its owner confirms: one not linked to any subject yet."""
     user = user_by_email(email)
     if user is None or not user.is_active or user.proconnect_sub is not None:
         return None
-    return user
+    return user if is_professional(user) else None
 
 
 def link_proconnect(user: User, sub: str) -> None:

@@ -106,6 +106,8 @@ def proconnect_callback():
         if not user.is_active:
             _refused("inactive account", user)
             return _no_account(None)
+        if not services.is_professional(user):
+            return _not_a_professional(user)
         return _open_session(user, identity.id_token)
     if identity.email is None:
         _refused("email not asserted")
@@ -120,6 +122,8 @@ def proconnect_callback():
     candidate = services.proconnect_link_candidate(identity.email)
     if candidate is None:
         existing = services.user_by_email(identity.email)
+        if existing is not None and existing.is_active and not services.is_professional(existing):
+            return _not_a_professional(existing)
         if existing is not None and existing.is_active:
             _refused("account linked to another subject", existing)
             return _message(
@@ -141,6 +145,18 @@ def proconnect_callback():
         "at": time.time(),
     }
     return redirect(url_for("accounts.proconnect_link"), 303)
+
+
+def _not_a_professional(user: User):
+    _refused("not a professional account", user)
+    return _message(
+        "ProConnect est réservé aux professionnels",
+        [
+            "Votre compte du portail n'a pas de rôle professionnel : connectez-vous avec un lien "
+            "reçu par courriel, depuis la page de connexion."
+        ],
+        403,
+    )
 
 
 def _no_account(email: str | None):

@@ -262,3 +262,26 @@ def test_an_erased_account_forgets_its_subject(client, provider):
     response = proconnect_login(client, provider)
     assert response.status_code == 403  # the subject opens nothing; no account has the email
     assert logged_in_user_id(client) is None
+
+
+def test_a_person_accompanied_cannot_use_proconnect(client, provider):
+    """ProConnect identifies professionals: a person's account (their notebook) is neither
+    linked nor opened through it, whatever the provider asserts."""
+    person = member(Role.BENEFICIARY, email="personne@exemple.fr")
+    provider.identity = identity(email="personne@exemple.fr")
+    response = proconnect_login(client, provider)
+    assert response.status_code == 403
+    assert "ProConnect est réservé aux professionnels" in response.text
+    assert logged_in_user_id(client) is None
+    assert client.get("/connexion/proconnect/relier").status_code in (404, 410)
+    assert [e.detail for e in audit("proconnect_refused")] == ["not a professional account"]
+    db.session.rollback()
+    assert db.session.get(User, person.id).proconnect_sub is None
+
+
+def test_a_linked_account_left_with_no_professional_role_no_longer_opens(client, provider):
+    member(Role.BENEFICIARY, email="ancien-agent@exemple.fr", proconnect_sub="sub-agent-9")
+    provider.identity = identity(sub="sub-agent-9", email="ancien-agent@exemple.fr")
+    response = proconnect_login(client, provider)
+    assert response.status_code == 403 and "réservé aux professionnels" in response.text
+    assert logged_in_user_id(client) is None
