@@ -347,9 +347,23 @@ def check_json(content: bytes) -> Plan:
         document = json.loads(_decode(content))
     except json.JSONDecodeError as error:
         raise FileRefused(f"Le fichier JSON est mal formé (ligne {error.lineno}).") from error
-    if not isinstance(document, dict) or not isinstance(document.get("structures"), list):
+    except RecursionError as error:  # "[[[[…": nested deeper than any data·inclusion file
+        raise FileRefused(
+            "Le fichier JSON est imbriqué trop profondément : il est mal formé."
+        ) from error
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("structures"), list)
+        or not isinstance(document.get("services") or [], list)
+    ):
         raise FileRefused(
             'Le fichier JSON doit contenir un objet {"structures": [...], "services": [...]} au format data·inclusion v1.'
+        )
+    items = len(document["structures"]) + len(document.get("services") or [])
+    if items > MAX_ROWS:  # the same bound as a table's rows: each item is validated
+        raise FileRefused(
+            f"Le fichier contient {items} structures et services, au-delà de {MAX_ROWS} : "
+            "découpez-le en plusieurs fichiers."
         )
     known_codes = queries.all_zone_codes()
     plan = Plan(rows=len(document["structures"]) + len(document.get("services") or []))

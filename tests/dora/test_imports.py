@@ -245,3 +245,21 @@ def test_an_import_refused_halfway_writes_nothing(login_as):
     page = unescape(client.get(response.headers["Location"]).text)
     assert "Import interrompu" in page and "Autre structure" in page
     assert count(Provider) == 1
+
+
+def test_a_hostile_json_is_refused_in_french_and_nothing_is_kept(login_as):
+    """A data·inclusion file is bounded like a table: nesting beyond any real file (which made
+    the parser itself fail) and more items than a table's rows are refused before validation."""
+    client = coordinator(login_as)
+    nested = b'{"structures": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    too_many = json.dumps({"structures": [{}] * (imports.MAX_ROWS + 1)}).encode()
+    not_a_list = json.dumps({"structures": [], "services": {"a": 1}}).encode()
+    for content, message in (
+        (nested, "imbriqué trop profondément"),
+        (too_many, f"au-delà de {imports.MAX_ROWS}"),
+        (not_a_list, "au format data·inclusion v1"),
+    ):
+        response = upload(client, content, filename="offre.json", mode="import")
+        assert response.status_code == 422, message
+        assert message in unescape(response.text)
+    assert count(ImportJob) == 0 and count(Provider) == 0
