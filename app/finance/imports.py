@@ -11,9 +11,9 @@ A payment names its commitment in « N° engagement (portail) »: the number of 
 the same file (as in an export, where a commitment's row carries its own number), else the number
 of a commitment already recorded for the same start-up.
 
-A file is imported once: its digest is kept in the « imported » audit entry, and a confirm whose
-digest the same user already imported is refused (a double click on « Importer », a replayed
-form). The check runs under a lock on the user's row, so of two simultaneous confirms the second
+A file is imported once: its digest is kept in the « imported » audit entry, and a file the same
+user already imported is refused, checked or confirmed (a double click on « Importer », a replayed
+form). A confirm checks under a lock on the user's row, so of two simultaneous confirms the second
 waits for the first to end, then sees its entry.
 """
 
@@ -92,9 +92,7 @@ def _audit_detail(count: int, digest: str) -> str:
 
 
 def _refuse_a_second_import(user, count: int, digest: str) -> None:
-    """Raises AlreadyImportedError if `user` already imported this file; waits for an import of
-    theirs under way to end before looking (the lock holds until the transaction ends)."""
-    lock_row(User, User.id == user.id, touch=User.is_active)
+    """Raises AlreadyImportedError if `user` already imported this file."""
     done = db.session.scalar(
         select(AuditEntry.at)
         .where(
@@ -289,7 +287,9 @@ def run(user, content: bytes, *, confirm: bool) -> Report:
     table = read(content)
     report = Report(digest_of(content))
     if confirm:
-        _refuse_a_second_import(user, len(table), report.digest)
+        # Until the transaction ends: a simultaneous confirm waits here, then sees this import.
+        lock_row(User, User.id == user.id, touch=User.is_active)
+    _refuse_a_second_import(user, len(table), report.digest)
     in_file: dict[str, Commitment | None] = {}
     outer = db.session.begin_nested()
     for line, values in table:

@@ -217,8 +217,11 @@ def test_a_second_confirm_of_the_same_file_is_refused(client, login_as, delegant
     assert "rien n'a été importé une seconde fois" in seen(response)
     assert (count(Commitment), count(Payment)) == (3, 2)
     assert queries.envelope_of(startup().id, 2026).ae_consumed == Decimal("600.09")
-    # Checked and confirmed again later, the same file is still refused.
-    assert confirm(client, upload(client, csv_file(*valid()))).status_code == 409
+    # Checked again later, the same file is refused at once: no « Importer » to click.
+    again = upload(client, csv_file(*valid()))
+    assert again.status_code == 409
+    assert "Ce fichier a déjà été importé le " in seen(again)
+    assert 'value="import"' not in again.text
     assert (count(Commitment), count(Payment)) == (3, 2)
     assert imports_audited() == 1
 
