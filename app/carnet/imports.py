@@ -25,8 +25,7 @@ from app.accounts.services import add_membership
 from app.carnet.forms import validate_nir
 from app.carnet.models import Beneficiary, Notebook, Situation
 from app.carnet.queries import exact_matches as find_for_join
-from app.core import audit, tabular, uploads
-from app.core.forms import FRENCH_PHONE as PHONE_PATTERN
+from app.core import audit, tabular, uploads, validators
 from app.extensions import db
 from app.tenancy.models import Structure
 
@@ -231,12 +230,11 @@ def normalize_email(value: str) -> str:
 
 
 def normalize_phone(value: str) -> str:
-    digits = re.sub(r"[\s.\-]", "", value)
-    if re.fullmatch(r"[1-9]\d{8}", digits):  # a spreadsheet dropped the leading zero
-        digits = "0" + digits
-    if not PHONE_PATTERN.match(digits):
-        raise ValueError(f"numéro de téléphone invalide « {value} »")
-    return digits
+    message = f"numéro de téléphone invalide « {value} »"
+    try:
+        return validators.french_phone(value, message)
+    except ValueError:  # perhaps a spreadsheet dropped the leading zero
+        return validators.french_phone("0" + value.strip(), message)
 
 
 def _situation(value: str | None) -> Situation:
@@ -389,10 +387,12 @@ def check_beneficiaries(
         if postal:
             if re.fullmatch(r"\d{4}", postal):  # a spreadsheet dropped the leading zero
                 postal = "0" + postal
-            if re.fullmatch(r"\d{5}", postal):
-                record["postal_code"] = postal
-            else:
-                errors.append(f"code postal invalide « {postal} » (5 chiffres)")
+            try:
+                record["postal_code"] = validators.postal_code(
+                    postal, f"code postal invalide « {postal} » (5 chiffres)"
+                )
+            except ValueError as error:
+                errors.append(str(error))
         commune = _text(row, "commune")
         _length(errors, commune, 120, "commune")
         caf = _text(row, "numero_caf")

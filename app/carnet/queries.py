@@ -28,6 +28,7 @@ from app.carnet.models import (
     TimelineEvent,
     Visibility,
 )
+from app.core import paging
 from app.core.models import AuditEntry, utcnow
 from app.core.spaces import Card
 from app.extensions import db
@@ -267,13 +268,14 @@ def notebooks_supported_by(
     theme: str | None = None,
     without_referent: bool = False,
     inactive: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[SupportedRow], int]:
+    page: int = 1,
+    page_size: int = paging.PAGE_SIZE,
+) -> tuple[list[SupportedRow], int, int]:
     """The professional's notebooks (active member, any consent state), searched by name and
     birth date; filtered by barrier theme only among those whose content they see, and showing
     barrier counts only for those. Two queries whatever the size: the count of the user's
-    notebooks, and one page of the columns shown (no notebook, member or user is hydrated)."""
+    notebooks, and one page of the columns shown (no notebook, member or user is hydrated).
+    Returns the rows, the count and the page shown (the last one if `page` lies beyond it)."""
     visible = _content_visible(user)
     # `_supported_by(user)` as a join (one membership per user and notebook), so that the
     # database walks the user's memberships rather than every notebook of the territory.
@@ -315,6 +317,7 @@ def notebooks_supported_by(
             or_(Notebook.last_modified_at.is_(None), Notebook.last_modified_at < cutoff)
         )
     total = count(stmt)
+    page = paging.within(page, total, page_size)
     open_barriers = (
         select(func.count(Barrier.id))
         .where(Barrier.notebook_id == Notebook.id, Barrier.status != BarrierStatus.LIFTED)
@@ -332,22 +335,26 @@ def notebooks_supported_by(
             _referent_name().label("referent"),
         )
         .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(page_size)
+        .offset(paging.offset(page, page_size))
     ).all()
-    return [
-        SupportedRow(
-            id=row.id,
-            last_name=row.last_name,
-            first_name=row.first_name,
-            birth_date=row.birth_date,
-            last_modified_at=row.last_modified_at,
-            content_visible=bool(row.visible),
-            open_barriers=row.open_barriers if row.visible else None,
-            referent=row.referent,
-        )
-        for row in rows
-    ], total
+    return (
+        [
+            SupportedRow(
+                id=row.id,
+                last_name=row.last_name,
+                first_name=row.first_name,
+                birth_date=row.birth_date,
+                last_modified_at=row.last_modified_at,
+                content_visible=bool(row.visible),
+                open_barriers=row.open_barriers if row.visible else None,
+                referent=row.referent,
+            )
+            for row in rows
+        ],
+        total,
+        page,
+    )
 
 
 def _has_referent(notebook=Notebook):
@@ -525,8 +532,9 @@ def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
     """Who viewed or changed the notebook, newest first, one page at a time (shown to the
     person). Tied to the notebook's own identity: its id (never reused) and its lifetime — an
     attempt on its id before it existed was someone probing ids, not its history. Refused attempts are grouped per person and day, so that a prober's many attempts
-    take one line and never push the real readers away. Returns (rows, total lines); each row
-    has `at`, `actor_id`, `action`, `detail` and `times`."""
+    take one line and never push the real readers away. Returns (rows, total lines, the page
+    shown: the last one if `page` lies beyond it); each row has `at`, `actor_id`, `action`,
+    `detail` and `times`."""
     mine = (
         AuditEntry.object_type == "notebook",
         AuditEntry.object_id == notebook.id,
@@ -553,10 +561,14 @@ def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
     )
     lines = union_all(reads_and_changes, refusals).subquery()
     total = db.session.scalar(select(func.count()).select_from(lines)) or 0
+    page = paging.within(page, total, page_size)
     rows = db.session.execute(
-        select(lines).order_by(lines.c.at.desc()).limit(page_size).offset((page - 1) * page_size)
+        select(lines)
+        .order_by(lines.c.at.desc())
+        .limit(page_size)
+        .offset(paging.offset(page, page_size))
     ).all()
-    return [_LogLine(*row) for row in rows], total
+    return [_LogLine(*row) for row in rows], total, page
 
 
 @dataclass
@@ -691,8 +703,11 @@ def count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
-def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], int]:
-    """A page of the notebooks without a referent, with their members, and their total."""
+def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], int, int]:
+    """A page of the notebooks without a referent, with their members, their total and the page
+    shown (the last one if `page` lies beyond it)."""
+    total = count_without_referent()
+    page = paging.within(page, total, page_size)
     notebooks = list(
         db.session.scalars(
             notebooks_without_referent()
@@ -703,10 +718,10 @@ def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], in
             )
             .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
             .limit(page_size)
-            .offset((page - 1) * page_size)
+            .offset(paging.offset(page, page_size))
         )
     )
-    return notebooks, count_without_referent()
+    return notebooks, total, page
 
 
 def notebooks_without_referent():

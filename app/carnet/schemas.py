@@ -22,8 +22,8 @@ from pydantic_core import PydanticCustomError
 
 from app.carnet.forms import validate_nir
 from app.carnet.models import BarrierStatus, BarrierTheme, ContractType, Situation, Visibility
+from app.core import validators
 from app.core.api import REQUIRED
-from app.core.forms import FRENCH_PHONE
 
 
 def fail(message: str):
@@ -78,28 +78,24 @@ def _email(value: str | None) -> str | None:
     return value.lower()
 
 
-def _phone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    digits = re.sub(r"[\s.\-]", "", value)
-    if not FRENCH_PHONE.match(digits):
-        raise fail("Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78.")
-    return digits
+def _checked(check):
+    """A schema check from a check raising ValueError with its French message
+    (`app.core.validators`, `validate_nir`): null stays null, the message is shown as is."""
+
+    def run(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as error:
+            raise fail(str(error)) from None
+
+    return run
 
 
-def _postal_code(value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{5}", value):
-        raise fail("Le code postal comporte 5 chiffres, par exemple 93200.")
-    return value
-
-
-def _nir(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return validate_nir(value)
-    except ValueError as error:
-        raise fail(str(error)) from None
+_phone = _checked(validators.french_phone)
+_postal_code = _checked(validators.postal_code)
+_nir = _checked(validate_nir)
 
 
 def Text(max_length: int, description: str, *checks):  # noqa: N802 (an annotated type)

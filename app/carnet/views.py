@@ -81,15 +81,15 @@ def notebooks():
     page = paging.requested_page()
     rows, total = ([], 0)
     if form.validate():
-        rows, total = queries.notebooks_supported_by(
+        rows, total, page = queries.notebooks_supported_by(
             acting_user(),
             query=form.q.data or "",
             birth_date=form.birth_date.data,
             theme=form.theme.data or None,
             without_referent=form.without_referent.data,
             inactive=form.inactive.data,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            page=page,
+            page_size=PAGE_SIZE,
         )
     context = dict(
         form=form,

@@ -86,8 +86,7 @@ def _referent_form(notebook: Notebook, formdata=None) -> ReferentForm:
 
 
 def _render_without_referent(failed: tuple[Notebook, ReferentForm] | None = None, status=200):
-    page = paging.requested_page()
-    notebooks, total = queries.without_referent_page(page, PAGE_SIZE)
+    notebooks, total, page = queries.without_referent_page(paging.requested_page(), PAGE_SIZE)
     forms = {}
     if failed is not None:
         notebook, form = failed

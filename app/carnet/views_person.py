@@ -103,8 +103,9 @@ def answer_renewal(notebook, consent_id: int):
 @bp.get("/carnets/<int:notebook_id>/acces")
 @notebook_view(Access.FULL, check=owner)
 def access_log(notebook):
-    page = paging.requested_page()
-    entries, total = queries.access_log(notebook, page=page, page_size=LOG_PAGE_SIZE)
+    entries, total, page = queries.access_log(
+        notebook, page=paging.requested_page(), page_size=LOG_PAGE_SIZE
+    )
     return render_template(
         "carnet/access_log.html",
         notebook=notebook,

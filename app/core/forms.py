@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.core import bounds
+from app.core import bounds, validators
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -64,26 +62,21 @@ def email_validators(is_required: bool = True):
     ]
 
 
-FRENCH_PHONE = re.compile(
-    r"^(?:\+33|0033|0)[1-9](?:\d{8})$|^(?:\+262|\+269|\+590|\+594|\+596)\d{9}$"
-)
+def checked(check):
+    """A WTForms validator from a check returning the normalised value or raising ValueError
+    with its French message (`app.core.validators`): the field keeps the normalised value."""
+
+    def validator(form, field):
+        try:
+            field.data = check(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    return validator
 
 
-def french_phone(form, field):
-    """A French phone number (mainland or overseas), spaces and dots allowed."""
-    if not field.data:
-        return
-    digits = re.sub(r"[\s.\-]", "", field.data)
-    if not FRENCH_PHONE.match(digits):
-        raise ValidationError(
-            "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78."
-        )
-    field.data = digits
-
-
-def postal_code(form, field):
-    if field.data and not re.fullmatch(r"\d{5}", field.data.strip()):
-        raise ValidationError("Le code postal comporte 5 chiffres, par exemple 93200.")
+french_phone = checked(validators.french_phone)
+postal_code = checked(validators.postal_code)
 
 
 def choices(pairs) -> list[SelectChoice]:

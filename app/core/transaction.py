@@ -13,6 +13,7 @@ import contextlib
 import threading
 
 from flask import current_app, g, request
+from sqlalchemy import select, update
 
 from app.extensions import db
 
@@ -113,6 +114,24 @@ def unit_of_work():
         mail.forget_queued()
         raise
     mail.send_queued()
+
+
+def lock_row(model, *where, touch):
+    """The row of `model` matching `where`, locked until the transaction ends and read fresh after
+    the lock (None if there is none).
+
+    PostgreSQL: SELECT … FOR UPDATE on the row. SQLite has no row locks: a no-op write on the row
+    (`touch`, a plain column, set to itself) first takes the database's write lock, so that a
+    concurrent writer waits before it reads.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(model).where(*where).values({touch.key: touch}),
+            execution_options={"synchronize_session": False},
+        )
+    return db.session.scalar(
+        select(model).where(*where).with_for_update().execution_options(populate_existing=True)
+    )
 
 
 def register(app) -> None:

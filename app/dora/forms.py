@@ -19,10 +19,11 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core import validators
 from app.core.forms import (
-    FRENCH_PHONE,
     BaseForm,
     NormalizedEmailField,
+    checked,
     choices,
     email_validators,
     max_length,
@@ -57,12 +58,9 @@ def check_siret(value: str | None) -> str | None:
 
 
 def check_phone(value: str | None) -> str | None:
-    if not value:
-        return None
-    digits = re.sub(r"[\s.\-]", "", str(value))
-    if not FRENCH_PHONE.match(digits):
-        raise ValueError("Le numéro de téléphone n'est pas valide, par exemple 02 40 12 34 56.")
-    return digits
+    return validators.french_phone(
+        value, "Le numéro de téléphone n'est pas valide, par exemple 02 40 12 34 56."
+    )
 
 
 def check_email(value: str | None) -> str | None:
@@ -77,12 +75,7 @@ def check_email(value: str | None) -> str | None:
 
 
 def check_postal_code(value: str | None) -> str | None:
-    if not value:
-        return None
-    value = str(value).strip()
-    if not re.fullmatch(r"\d{5}", value):
-        raise ValueError("Le code postal comporte 5 chiffres, par exemple 44000.")
-    return value
+    return validators.postal_code(value, "Le code postal comporte 5 chiffres, par exemple 44000.")
 
 
 def check_opening_hours(value: str | None) -> str | None:
@@ -179,22 +172,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _wtf(check):
-    """A WTForms validator from one of the checks above (normalises the field's data)."""
-
-    def validator(form, field):
-        try:
-            field.data = check(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
-
-    return validator
-
-
 class ProviderForm(BaseForm):
     name = StringField("Nom de la structure", validators=[required(), max_length(150)])
     kind = SelectField("Typologie", choices=choices(STRUCTURE_KINDS.items()))
-    siret = StringField("SIRET (facultatif)", validators=[Optional(), _wtf(check_siret)])
+    siret = StringField("SIRET (facultatif)", validators=[Optional(), checked(check_siret)])
     short_description = TextAreaField(
         "Présentation résumée", validators=[required(), max_length(280)]
     )
@@ -206,17 +187,17 @@ class ProviderForm(BaseForm):
     address_complement = StringField(
         "Complément d'adresse", validators=[Optional(), max_length(250)]
     )
-    postal_code = StringField("Code postal", validators=[required(), _wtf(check_postal_code)])
+    postal_code = StringField("Code postal", validators=[required(), checked(check_postal_code)])
     code_insee = SelectField("Commune", validators=[required()])
-    phone = StringField("Téléphone", validators=[Optional(), _wtf(check_phone)])
+    phone = StringField("Téléphone", validators=[Optional(), checked(check_phone)])
     email = NormalizedEmailField("Adresse électronique", validators=email_validators(False))
-    website = StringField("Site web", validators=[Optional(), _wtf(check_url)])
+    website = StringField("Site web", validators=[Optional(), checked(check_url)])
     opening_hours = StringField(
         "Horaires d'accueil (format OpenStreetMap)",
-        validators=[Optional(), _wtf(check_opening_hours)],
+        validators=[Optional(), checked(check_opening_hours)],
     )
     accessibility_url = StringField(
-        "Lien vers la fiche Accèslibre", validators=[Optional(), _wtf(check_url)]
+        "Lien vers la fiche Accèslibre", validators=[Optional(), checked(check_url)]
     )
 
 
@@ -245,11 +226,11 @@ class ServiceForm(BaseForm):
     address_complement = StringField(
         "Complément d'adresse", validators=[Optional(), max_length(250)]
     )
-    postal_code = StringField("Code postal", validators=[Optional(), _wtf(check_postal_code)])
+    postal_code = StringField("Code postal", validators=[Optional(), checked(check_postal_code)])
     code_insee = SelectField("Commune", validators=[Optional()])
     opening_hours = StringField(
         "Horaires d'accueil (format OpenStreetMap)",
-        validators=[Optional(), _wtf(check_opening_hours)],
+        validators=[Optional(), checked(check_opening_hours)],
     )
     modes_for_professionals = MultiCheckboxField(
         "Comment les accompagnateurs mobilisent le service", choices=enum_choices(ModeMobilisation)
@@ -258,13 +239,15 @@ class ServiceForm(BaseForm):
         "Comment les personnes mobilisent le service", choices=enum_choices(ModeMobilisation)
     )
     mobilisation_link = StringField(
-        "Lien de mobilisation", validators=[Optional(), _wtf(check_url)]
+        "Lien de mobilisation", validators=[Optional(), checked(check_url)]
     )
     mobilisation_details = TextAreaField(
         "Précisions sur la mobilisation", validators=[Optional(), max_length(2000)]
     )
     contact_name = StringField("Nom du contact", validators=[Optional(), max_length(150)])
-    contact_phone = StringField("Téléphone du contact", validators=[Optional(), _wtf(check_phone)])
+    contact_phone = StringField(
+        "Téléphone du contact", validators=[Optional(), checked(check_phone)]
+    )
     contact_email = NormalizedEmailField(
         "Adresse électronique du contact", validators=email_validators(False)
     )

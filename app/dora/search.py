@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.core import paging
 from app.core.models import utcnow
 from app.dora.models import (
     Commune,
@@ -471,15 +472,20 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
             conditions.append(entry.service_id.in_(matching))
 
     total = select(func.count()).select_from(entry).where(*conditions).scalar_subquery()
-    rows = db.session.execute(
-        _page(commune, conditions, page, total).execution_options(all_territories=True)
-    ).all()
+
+    def page_rows(page: int) -> list:
+        statement = _page(commune, conditions, page, total)
+        return db.session.execute(statement.execution_options(all_territories=True)).all()
+
+    rows = page_rows(page)
     if rows:
         count = rows[0].total
     elif page == 1:
         count = 0
-    else:  # a page past the end: a plain count
-        count = db.session.scalar(select(total))
+    else:  # a page past the end: a plain count, then the last page (as every list)
+        count = db.session.scalar(select(total)) or 0
+        page = paging.within(page, count, PAGE_SIZE)
+        rows = page_rows(page) if count else []
     return Results(
         rows=[_row(r, commune) for r in rows], total=count or 0, page=page, criteria=criteria
     )
@@ -505,7 +511,7 @@ def _page(commune: Commune, conditions: list, page: int, total):
         .where(*conditions)
         .order_by(*keys)
         .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(paging.offset(page, PAGE_SIZE))
         .subquery("page")
     )
     p = ordered.c

@@ -36,6 +36,7 @@ def search_page():
         results = search.search(
             query.place, query.theme, query.answers, query.filters, page=query.page
         )
+        query.page = results.page  # past the last page: the last page
         log = search_log.record(
             query.sid,
             commune_code=query.place.code,

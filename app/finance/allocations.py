@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select, update
-
 from app.core import audit
+from app.core.transaction import lock_row
 from app.extensions import db
 from app.finance import clock
 from app.finance.models import AllocationChange, AllocationSource, Envelope, Startup
@@ -15,19 +14,9 @@ from app.finance.rules import RuleError, euros
 
 
 def lock_envelope(startup_id: int, year: int) -> Envelope | None:
-    """The envelope, locked until the transaction ends, read fresh after the lock.
-
-    PostgreSQL: SELECT … FOR UPDATE on its row. SQLite has no row locks: a write on the row
-    first takes the database's write lock, so that a concurrent writer waits before it reads.
-    """
-    where = (Envelope.startup_id == startup_id, Envelope.year == year)
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(Envelope).where(*where).values(year=Envelope.year),
-            execution_options={"synchronize_session": False},
-        )
-    return db.session.scalar(
-        select(Envelope).where(*where).with_for_update().execution_options(populate_existing=True)
+    """The envelope, locked until the transaction ends, read fresh after the lock."""
+    return lock_row(
+        Envelope, Envelope.startup_id == startup_id, Envelope.year == year, touch=Envelope.year
     )
 
 

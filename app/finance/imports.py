@@ -10,6 +10,11 @@ keeps it only if every row passed (all or nothing).
 A payment names its commitment in « N° engagement (portail) »: the number of a commitment row of
 the same file (as in an export, where a commitment's row carries its own number), else the number
 of a commitment already recorded for the same start-up.
+
+A file is imported once: its digest is kept in the « imported » audit entry, and a file the same
+user already imported is refused, checked or confirmed (a double click on « Importer », a replayed
+form). A confirm checks under a lock on the user's row, so of two simultaneous confirms the second
+waits for the first to end, then sees its entry.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
 
+from app.accounts.models import User
 from app.core import audit, uploads
+from app.core.models import AuditEntry
+from app.core.transaction import lock_row
 from app.extensions import db
-from app.finance import ledger
+from app.finance import clock, ledger
 from app.finance.exports import COLUMNS, FORMULA_STARTS
 from app.finance.models import Commitment, CostCentre, LegalAct, Startup
 from app.finance.rules import MAX_AMOUNT, RuleError
@@ -39,6 +47,10 @@ NATURES = {"engagement": "commitment", "paiement": "payment"}
 
 class FileRefusedError(ValueError):
     """The file as a whole cannot be read; nothing was checked."""
+
+
+class AlreadyImportedError(FileRefusedError):
+    """The same user already imported this very file; nothing was checked again."""
 
 
 @dataclass
@@ -73,6 +85,30 @@ class Report:
 
 def digest_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def _audit_detail(count: int, digest: str) -> str:
+    return f"{count} écritures, {digest[:12]}"
+
+
+def _refuse_a_second_import(user, count: int, digest: str) -> None:
+    """Raises AlreadyImportedError if `user` already imported this file."""
+    done = db.session.scalar(
+        select(AuditEntry.at)
+        .where(
+            AuditEntry.actor_id == user.id,
+            AuditEntry.action == "imported",
+            AuditEntry.object_type == "ledger",
+            AuditEntry.detail == _audit_detail(count, digest),
+        )
+        .limit(1)
+    )
+    if done is not None:
+        raise AlreadyImportedError(
+            "Ce fichier a déjà été importé le "
+            f"{done.astimezone(clock.PARIS).strftime('%d/%m/%Y à %H:%M')} : ses écritures sont "
+            "enregistrées, rien n'a été importé une seconde fois."
+        )
 
 
 # Reading
@@ -250,6 +286,10 @@ def run(user, content: bytes, *, confirm: bool) -> Report:
     """
     table = read(content)
     report = Report(digest_of(content))
+    if confirm:
+        # Until the transaction ends: a simultaneous confirm waits here, then sees this import.
+        lock_row(User, User.id == user.id, touch=User.is_active)
+    _refuse_a_second_import(user, len(table), report.digest)
     in_file: dict[str, Commitment | None] = {}
     outer = db.session.begin_nested()
     for line, values in table:
@@ -269,7 +309,7 @@ def run(user, content: bytes, *, confirm: bool) -> Report:
     if confirm and report.clean:
         outer.commit()
         audit.record(
-            user, "imported", "ledger", None, f"{len(report.rows)} écritures, {report.digest[:12]}"
+            user, "imported", "ledger", None, _audit_detail(len(report.rows), report.digest)
         )
         report.recorded = True
     else:

@@ -329,11 +329,13 @@ def share_link_by_token(token: str) -> ShareLink | None:
     )
 
 
-def page_of(query: Select, page: int, size: int) -> tuple[list, int]:
-    """One page of `query`'s rows and the total count (two queries whatever the page)."""
+def page_of(query: Select, page: int, size: int) -> tuple[list, int, int]:
+    """One page of `query`'s rows, the total count and the page shown (the last one if `page`
+    lies beyond it): two queries whatever the page."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
-    return items, total
+    page = paging.within(page, total, size)
+    items = list(db.session.scalars(query.limit(size).offset(paging.offset(page, size))))
+    return items, total, page
 
 
 def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:

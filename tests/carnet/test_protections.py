@@ -185,6 +185,9 @@ def test_a_probers_refusals_take_one_line_and_the_log_pages(client, app, login_a
     assert both.count("Paul Sondeur") == 1 and "30 fois ce jour-là" in both
     assert all(reader.full_name in both for reader in readers)  # no reader pushed away
     assert "Page suivante" in first
+    past_the_end = text(client.get(f"{SSD}/carnets/{notebook.id}/acces?page=9999"))
+    assert "Page précédente" in past_the_end and "Page suivante" not in past_the_end
+    assert "Paul Sondeur" in past_the_end or any(r.full_name in past_the_end for r in readers)
 
 
 def test_a_refused_input_answers_with_the_form_only(client, login_as):

@@ -5,6 +5,7 @@ import json
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.accounts.roles import Role
@@ -355,18 +356,34 @@ def test_notebook_page_query_count_does_not_grow_with_barriers(client, login_as)
     assert len(many) == len(few)
 
 
-def test_long_lists_are_paginated_and_keep_their_filters(client, login_as):
+@pytest.fixture
+def pro_with_52_notebooks(login_as):
     pro = member(Role.PROFESSIONAL)
     for i in range(52):
         notebook = NotebookFactory(beneficiary__last_name=f"Martin{i:02d}")
         add_member(notebook, pro)
     login_as(pro)
+    return pro
+
+
+def test_long_lists_are_paginated_and_keep_their_filters(client, pro_with_52_notebooks):
     first = client.get(f"{SSD}/carnets?q=martin")
     assert "52 carnets" in first.text and "MARTIN49" in first.text and "MARTIN50" not in first.text
     assert "/seine-saint-denis/carnet/carnets?q=martin&amp;page=2" in first.text
     second = client.get(f"{SSD}/carnets?q=martin&page=2")
     assert "MARTIN51" in second.text and "MARTIN00" not in second.text
     assert "Page précédente" in second.text and "Page suivante" not in second.text
+
+
+def test_a_page_past_the_last_shows_the_last_page(client, pro_with_52_notebooks):
+    """As in the finance ledger and the REVA queues: a stale link still shows rows."""
+    for url in (f"{SSD}/carnets?page=9999", f"{SSD}/carnets?q=martin&page=3"):
+        last = client.get(url)
+        assert last.status_code == 200
+        assert "MARTIN50" in last.text and "MARTIN51" in last.text
+        assert "MARTIN49" not in last.text
+        assert 'aria-current="page">2<' in last.text
+        assert "Page précédente" in last.text and "Page suivante" not in last.text
 
 
 def test_a_concurrent_creation_of_the_same_person_is_caught_by_the_database(

@@ -14,9 +14,11 @@ from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 from wtforms.validators import ValidationError
 
+from app.carnet import schemas as carnet_schemas
 from app.carnet.forms import validate_nir
+from app.core import validators
 from app.core.forms import french_phone, postal_code
-from app.dora.forms import check_phone, check_siret
+from app.dora.forms import check_phone, check_postal_code, check_siret
 from app.finance.rules import MAX_AMOUNT, RuleError, euros, parse_amount
 
 EXAMPLES = settings(max_examples=150, deadline=None, database=None)
@@ -202,3 +204,25 @@ def test_any_text_as_an_amount_is_exact_or_refused_in_french(text):
     else:
         assert isinstance(amount, Decimal) and Decimal("0") < amount <= MAX_AMOUNT
         assert amount == amount.quantize(Decimal("0.01"))
+
+
+def verdict(check, text):
+    """The normalised value, or « refused »."""
+    try:
+        return check(text)
+    except ValueError:  # PydanticCustomError included
+        return "refused"
+
+
+@EXAMPLES
+@given(text=any_text)
+def test_every_domain_applies_the_one_phone_and_postal_code_rule(text):
+    """The forms, DORA's checks and imports, and the Carnet API call app.core.validators: the same
+    text is accepted (and normalised alike) or refused everywhere."""
+    text = text.strip() or None  # as the Carnet API receives it
+    for rule, others in (
+        (validators.french_phone, (check_phone, carnet_schemas._phone)),
+        (validators.postal_code, (check_postal_code, carnet_schemas._postal_code)),
+    ):
+        expected = verdict(rule, text)
+        assert [verdict(other, text) for other in others] == [expected, expected]

@@ -3,6 +3,7 @@ found once per search, and a search page whose SQL statements do not grow with t
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import insert, select
@@ -136,3 +137,18 @@ def test_a_search_page_costs_the_same_statements_with_10_or_1000_results(client)
     with count_queries() as last_page:
         assert client.get(location + "&page=50").status_code == 200
     assert len(many) == len(few) == len(last_page)
+
+
+def test_a_results_page_past_the_last_shows_the_last_page(client):
+    add_sheets(25)
+    args = {"commune": NANTES, "theme": "mobilite"}
+    location = client.get(f"{BASE}/recherche", query_string=args).headers["Location"]
+    second = client.get(location + "&page=2").text
+    past_the_end = client.get(location + "&page=40")
+    assert past_the_end.status_code == 200
+    assert "25 solutions" in past_the_end.text
+    assert past_the_end.text.count('class="fr-card__title"') == 5
+    assert re.findall(r'fr-card__title"><a href="([^"]+)"', past_the_end.text) == re.findall(
+        r'fr-card__title"><a href="([^"]+)"', second
+    )
+    assert 'aria-current="page">2<' in past_the_end.text

@@ -1,5 +1,6 @@
 """Two simultaneous writes cannot together overspend an envelope (PostgreSQL: a row lock on the
-envelope; SQLite: the write lock taken before the balance is read)."""
+envelope; SQLite: the write lock taken before the balance is read), nor import one file twice
+(the same locks, on the importing user's row)."""
 
 import threading
 import time
@@ -10,10 +11,11 @@ import pytest
 
 from app.accounts.models import User
 from app.extensions import db
-from app.finance import ledger, queries
-from app.finance.models import Commitment
+from app.finance import imports, ledger, queries
+from app.finance.models import Commitment, Payment
 from app.finance.rules import RuleError
-from tests.finance.factories import commit, envelope, stand_on
+from tests.finance.factories import commit, envelope, stand_on, startup
+from tests.finance.test_import import count, csv_file, valid
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def run_together(app, work, n=2) -> list[str]:
                 work()
                 db.session.commit()
                 results.append("saved")
-            except RuleError:
+            except (RuleError, imports.FileRefusedError):
                 db.session.rollback()
                 results.append("refused")
             except Exception as error:  # a lock error would be a failure of the design
@@ -89,3 +91,33 @@ def test_two_simultaneous_payments_cannot_overpay_a_commitment(
 
     assert run_together(app, work) == ["refused", "saved"]
     assert queries.consumption(2026).rows[1].paid == Decimal("300.00")
+
+
+@pytest.fixture
+def slow_import(monkeypatch):
+    """Take a while between looking for an earlier import and recording this one: without the
+    lock both confirms would find none and both would record the file."""
+    original = imports._refuse_a_second_import
+
+    def slow(*args, **kwargs):
+        original(*args, **kwargs)
+        time.sleep(0.4)
+
+    monkeypatch.setattr(imports, "_refuse_a_second_import", slow)
+
+
+def test_two_simultaneous_confirms_of_one_file_import_it_once(
+    app, delegant, delegataire, slow_import
+):
+    envelope(delegant, ae="5000.00", cp="5000.00")
+    db.session.commit()
+    content = csv_file(*valid())
+    user_id = delegataire.id
+
+    def work():
+        report = imports.run(db.session.get(User, user_id), content, confirm=True)
+        assert report.recorded
+
+    assert run_together(app, work) == ["refused", "saved"]
+    assert (count(Commitment), count(Payment)) == (3, 2)
+    assert queries.envelope_of(startup().id, 2026).ae_consumed == Decimal("600.09")

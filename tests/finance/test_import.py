@@ -1,22 +1,28 @@
 """Import of commitments and payments: a dry run that stores nothing, then all or nothing, every
 row through the ledger's own rules."""
 
+import base64
 import csv
 import html
 import io
 import re
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from app.accounts.roles import Role
+from app.core import grants
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.finance import queries
 from app.finance.exports import COLUMNS, ledger_csv
+from app.finance.imports import digest_of
 from app.finance.models import Commitment, Payment
+from app.finance.views.imports import PURPOSE
 from tests.factories import member
 from tests.finance.factories import envelope, finance_user, stand_on, startup
 
@@ -29,6 +35,10 @@ def seen(response) -> str:
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def imports_audited() -> int:
+    return db.session.scalar(select(func.count()).where(AuditEntry.action == "imported"))
 
 
 def line(on, nature, amount, number="", supplier="Prestataire", cost_centre="SGSIFAB075"):
@@ -128,22 +138,14 @@ def test_an_overspending_row_is_shown_with_its_line_and_nothing_is_stored(
     page = seen(response)
     assert "Ligne 5 : Dépassement de l'enveloppe : il reste 399,91 € d'AE" in page
     assert 'value="import"' not in response.text  # no « Importer » for a refused file
-    # Confirming anyway (a forged or replayed post) stores nothing either.
-    import base64
-    import hashlib
-    import hmac
-
+    # Confirming anyway (a replayed post, sealed by the application) stores nothing either.
     content = csv_file(*rows, delimiter=",")
-    key = client.application.config["SECRET_KEY"].encode()
-    signature = hmac.new(
-        key, f"ledger-import:{delegataire.id}:".encode() + content, hashlib.sha256
-    ).hexdigest()
     response = client.post(
         URL,
         data={
             "action": "import",
             "content": base64.b64encode(content).decode(),
-            "signature": signature,
+            "signature": grants.seal(delegataire, PURPOSE, digest_of(content)),
         },
     )
     assert response.status_code == 422
@@ -152,14 +154,86 @@ def test_an_overspending_row_is_shown_with_its_line_and_nothing_is_stored(
     assert queries.envelope_of(startup().id, 2026).ae_consumed == 0
 
 
+def refused_confirmation(client, fields):
+    response = client.post(URL, data={"action": "import", **fields})
+    assert response.status_code == 422
+    assert "Le fichier vérifié n'a pas pu être relu" in seen(response)
+    assert "déposez-le à nouveau" in seen(response)
+    assert (count(Commitment), count(Payment), imports_audited()) == (0, 0, 0)
+    return response
+
+
 def test_a_tampered_confirmation_is_refused(client, login_as, delegataire, dora):
     login_as(delegataire)
     fields = confirmation(upload(client, csv_file(*valid())))
-    fields["signature"] = "0" + fields["signature"][1:]
-    response = client.post(URL, data={"action": "import", **fields})
-    assert response.status_code == 422
-    assert "déposez-le à nouveau" in seen(response)
-    assert count(Commitment) == 0
+    refused_confirmation(client, {**fields, "signature": "0" + fields["signature"][1:]})
+    refused_confirmation(client, {**fields, "signature": ""})
+    refused_confirmation(client, {**fields, "content": "pas du base64 !"})
+
+
+def test_an_altered_content_is_refused_even_with_its_seal(client, login_as, delegataire, dora):
+    login_as(delegataire)
+    fields = confirmation(upload(client, csv_file(*valid())))
+    altered = csv_file(*valid()).replace(b"300,00", b"900,00")
+    refused_confirmation(client, {**fields, "content": base64.b64encode(altered).decode()})
+
+
+def test_another_users_or_another_purposes_seal_is_refused(client, login_as, delegataire, dora):
+    content = csv_file(*valid())
+    colleague = finance_user(Role.FINANCE_DELEGATAIRE)
+    encoded = base64.b64encode(content).decode()
+    login_as(delegataire)
+    for seal in (
+        grants.seal(colleague, PURPOSE, digest_of(content)),
+        grants.seal(delegataire, "another-purpose", digest_of(content)),
+        grants.issue(delegataire, PURPOSE, 1),
+    ):
+        refused_confirmation(client, {"content": encoded, "signature": seal})
+
+
+def test_a_confirmation_older_than_half_an_hour_is_refused(
+    client, login_as, delegataire, dora, monkeypatch
+):
+    login_as(delegataire)
+    content = csv_file(*valid())
+    fields = confirmation(upload(client, content))
+    # The same file, checked 31 minutes ago.
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 31 * 60)
+    stale = grants.seal(delegataire, PURPOSE, digest_of(content))
+    monkeypatch.undo()
+    assert "30 minutes" in seen(refused_confirmation(client, {**fields, "signature": stale}))
+    # Within the half hour, the same confirmation imports.
+    assert client.post(URL, data={"action": "import", **fields}).status_code == 303
+
+
+def test_a_second_confirm_of_the_same_file_is_refused(client, login_as, delegant, delegataire):
+    envelope(delegant, ae="2000.00", cp="2000.00")
+    login_as(delegataire)
+    checked = upload(client, csv_file(*valid()))
+    assert confirm(client, checked).status_code == 303
+    response = confirm(client, checked)  # a double click on « Importer »
+    assert response.status_code == 409
+    assert "Ce fichier a déjà été importé le " in seen(response)
+    assert "rien n'a été importé une seconde fois" in seen(response)
+    assert (count(Commitment), count(Payment)) == (3, 2)
+    assert queries.envelope_of(startup().id, 2026).ae_consumed == Decimal("600.09")
+    # Checked again later, the same file is refused at once: no « Importer » to click.
+    again = upload(client, csv_file(*valid()))
+    assert again.status_code == 409
+    assert "Ce fichier a déjà été importé le " in seen(again)
+    assert 'value="import"' not in again.text
+    assert (count(Commitment), count(Payment)) == (3, 2)
+    assert imports_audited() == 1
+
+
+def test_the_same_file_is_another_users_to_import(client, login_as, delegant, delegataire):
+    envelope(delegant, ae="2000.00", cp="2000.00")
+    content = csv_file(*valid())
+    login_as(delegataire)
+    assert confirm(client, upload(client, content)).status_code == 303
+    login_as(finance_user(Role.FINANCE_DELEGATAIRE))
+    assert confirm(client, upload(client, content)).status_code == 303
+    assert (count(Commitment), count(Payment)) == (6, 4)
 
 
 def test_rules_of_the_ledger_are_reported_per_row(client, login_as, delegataire, dora):

@@ -341,6 +341,14 @@ def test_catalogue_search_by_keyword_and_level(client):
     assert "<html" not in fragment.text and "Cuisinier" in fragment.text
 
 
+def test_a_catalogue_page_past_the_last_shows_the_last_page(client):
+    world = World()
+    world.certification.label = "Titre professionnel Cuisinier"
+    db.session.commit()
+    past_the_end = text(client.get("/reva/certifications?q=cuisin&page=9999"))
+    assert "Titre professionnel Cuisinier" in past_the_end and "1 certification" in past_the_end
+
+
 def test_the_optional_survey_is_offered_from_admissibility_and_feeds_the_indicators(
     client, login_as
 ):

@@ -1,29 +1,25 @@
 """Import of the délégataire's commitments and payments: a dry run, then « Importer ».
 
-The confirm form re-posts the file's content with a signature bound to the user (HMAC with the
-application's secret): a forged or altered content is refused, and the whole file is checked
-again through the ledger's service functions before anything is kept.
+The confirm form re-posts the file's content with a seal (`app.core.grants`) on its digest, bound
+to the user and valid half an hour: a forged, altered or stale content is refused, and the whole
+file is checked again through the ledger's service functions before anything is kept. A file
+already imported is refused (`imports.AlreadyImportedError`, 409): a double click imports once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 
-from app.core import htmx
+from app.core import grants, htmx
 from app.finance import bp, forms, imports, perms
 from app.finance.queries import KIND_LABELS
 from app.finance.views.common import allowed, me
 
-
-def _signature(content: bytes) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    message = f"ledger-import:{me().id}:".encode() + content
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+PURPOSE = "ledger-import"
+SEAL_SECONDS = 30 * 60
 
 
 def _page(form, report=None, encoded="", status=200):
@@ -33,7 +29,7 @@ def _page(form, report=None, encoded="", status=200):
             form=form,
             report=report,
             encoded=encoded,
-            signature=_signature(base64.b64decode(encoded)) if encoded else "",
+            signature=grants.seal(me(), PURPOSE, report.digest) if encoded else "",
             columns=imports.COLUMNS,
             kinds=KIND_LABELS,
             max_errors=imports.MAX_ERRORS,
@@ -47,8 +43,10 @@ def _confirmed_content(form) -> bytes | None:
         content = base64.b64decode(form.content.data or "", validate=True)
     except (binascii.Error, ValueError):
         return None
-    expected = _signature(content)
-    return content if hmac.compare_digest(expected, form.signature.data or "") else None
+    sealed = grants.vouches(
+        form.signature.data, me(), PURPOSE, imports.digest_of(content), max_age=SEAL_SECONDS
+    )
+    return content if sealed else None
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -63,7 +61,10 @@ def import_ledger():
     if confirm:
         content = _confirmed_content(form)
         if content is None:
-            form.file.errors = ["Le fichier vérifié n'a pas pu être relu : déposez-le à nouveau."]
+            form.file.errors = [
+                "Le fichier vérifié n'a pas pu être relu (modifié, ou vérifié il y a plus de "
+                f"{SEAL_SECONDS // 60} minutes) : déposez-le à nouveau."
+            ]
             return _page(form, status=422)
     else:
         upload = form.file.data
@@ -75,7 +76,7 @@ def import_ledger():
         report = imports.run(me(), content, confirm=confirm)
     except imports.FileRefusedError as refused:
         form.file.errors = [str(refused)]
-        return _page(form, status=422)
+        return _page(form, status=409 if isinstance(refused, imports.AlreadyImportedError) else 422)
     if report.recorded:
         flash(f"{len(report.rows)} écritures importées.", "success")
         return htmx.redirect(url_for("finance.home"))

@@ -48,8 +48,7 @@ def catalogue():
     form.validate()
     level = int(form.level.data) if form.level.data and form.level.data.isdigit() else None
     query = queries.certifications_matching(form.q.data or "", level)
-    page = paging.requested_page()
-    certifications, total = queries.page_of(query, page, PAGE_SIZE)
+    certifications, total, page = queries.page_of(query, paging.requested_page(), PAGE_SIZE)
     return htmx.render(
         "reva/catalogue.html",
         "reva/includes/certification_list.html",
