@@ -385,7 +385,7 @@ def check_beneficiaries(
                 errors.append(str(error))
         postal = _text(row, "code_postal")
         if postal:
-            if re.fullmatch(r"\d{4}", postal):  # a spreadsheet dropped the leading zero
+            if re.fullmatch(r"(?a)\d{4}", postal):  # a spreadsheet dropped the leading zero
                 postal = "0" + postal
             try:
                 record["postal_code"] = validators.postal_code(

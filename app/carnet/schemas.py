@@ -48,7 +48,7 @@ def _blank_is_none(value):
 def _iso_date(value):
     if value is None or isinstance(value, date):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if not isinstance(value, str) or not re.fullmatch(r"(?a)\d{4}-\d{2}-\d{2}", value.strip()):
         raise fail("Date invalide : utilisez le format AAAA-MM-JJ, par exemple 1985-07-14.")
     try:
         return date.fromisoformat(value.strip())

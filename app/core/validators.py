@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
+# re.ASCII: \d is 0–9 only (not "١٢٣" or other scripts' digits, which no French number uses).
 FRENCH_PHONE = re.compile(
-    r"^(?:\+33|0033|0)[1-9](?:\d{8})$|^(?:\+262|\+269|\+590|\+594|\+596)\d{9}$"
+    r"^(?:\+33|0033|0)[1-9](?:\d{8})$|^(?:\+262|\+269|\+590|\+594|\+596)\d{9}$", re.ASCII
 )
+FIVE_DIGITS = re.compile(r"\d{5}", re.ASCII)
 PHONE_MESSAGE = "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78."
 POSTAL_CODE_MESSAGE = "Le code postal comporte 5 chiffres, par exemple 93200."
 
@@ -32,6 +34,6 @@ def postal_code(value: str | None, message: str = POSTAL_CODE_MESSAGE) -> str | 
     if not value:
         return None
     value = str(value).strip()
-    if not re.fullmatch(r"\d{5}", value):
+    if not FIVE_DIGITS.fullmatch(value):
         raise ValueError(message)
     return value

@@ -50,7 +50,7 @@ def check_siret(value: str | None) -> str | None:
     if not value:
         return None
     compact = re.sub(r"[\s.]", "", str(value))
-    if not re.fullmatch(r"\d{14}", compact):
+    if not re.fullmatch(r"(?a)\d{14}", compact):
         raise ValueError("Le SIRET comporte 14 chiffres, par exemple 130 030 133 00016.")
     if not stdnum_siret.is_valid(compact):
         raise ValueError("Ce SIRET n'est pas valide : vérifiez les 14 chiffres.")

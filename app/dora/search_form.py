@@ -16,7 +16,7 @@ from app.dora.models import Commune, Frais, ModeAccueil, TypeService
 from app.dora.search import MAX_KEYWORDS_LENGTH, Filters
 from app.extensions import db
 
-_LABEL = re.compile(r"^(?P<name>.+?)\s*\((?P<postal>\d{5})\)\s*$")
+_LABEL = re.compile(r"^(?P<name>.+?)\s*\((?P<postal>[0-9]{5})\)\s*$")
 MAX_PAGE = 500
 
 

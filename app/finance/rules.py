@@ -40,7 +40,7 @@ def euros(amount: Decimal | None) -> str:
     return f"{sign}{NARROW_NBSP.join(groups)},{cents}\u00a0€"
 
 
-_AMOUNT = re.compile(r"^-?\d+(?:\.(\d+))?$")
+_AMOUNT = re.compile(r"(?a)^-?\d+(?:\.(\d+))?$")
 
 
 def parse_amount(text: str | None, field: str = "amount") -> Decimal:

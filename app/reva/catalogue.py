@@ -46,7 +46,7 @@ MESSAGES = {
     "encoding": "Le fichier doit être encodé en UTF-8.",
     "empty": "Le fichier ne contient aucune ligne.",
 }
-RNCP = re.compile(r"^RNCP\d{3,6}$")
+RNCP = re.compile(r"(?a)^RNCP\d{3,6}$")
 
 
 @dataclass

@@ -29,7 +29,7 @@ class TerritoryForm(BaseForm):
         "Code du département",
         validators=[
             required(),
-            Regexp(r"^(?:\d{2}|2A|2B|97[1-6])$", message="Par exemple 59, 2A ou 974."),
+            Regexp(r"(?a)^(?:\d{2}|2A|2B|97[1-6])$", message="Par exemple 59, 2A ou 974."),
         ],
     )
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.tenancy.models import Territory
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DEPARTMENT = re.compile(r"^(?:\d{2}|2A|2B|97[1-6])$")
+DEPARTMENT = re.compile(r"(?a)^(?:\d{2}|2A|2B|97[1-6])$")
 
 
 class TerritoryError(ValueError):

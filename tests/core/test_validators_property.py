@@ -153,18 +153,26 @@ def test_any_text_as_a_phone_is_accepted_or_refused_in_french(text):
     except ValueError as error:
         assert "téléphone" in str(error)
     else:
-        assert result is None or re.fullmatch(r"\+?\d{10,13}", result)
+        assert result is None or re.fullmatch(r"\+?[0-9]{10,13}", result)
 
 
 @EXAMPLES
 @given(text=any_text)
 def test_a_postal_code_is_five_digits(text):
     field = Field(text)
-    if re.fullmatch(r"\d{5}", text.strip()) or not text:
+    if re.fullmatch(r"[0-9]{5}", text.strip()) or not text:
         postal_code(None, field)
     else:
         with pytest.raises(ValidationError, match="5 chiffres"):
             postal_code(None, field)
+
+
+def test_digits_of_other_scripts_are_not_french_numbers():
+    for text in ("٩٣٢٠٠", "９３２００"):  # Arabic-Indic and full-width "93200"
+        with pytest.raises(ValidationError, match="5 chiffres"):
+            postal_code(None, Field(text))
+    with pytest.raises(ValueError, match="téléphone"):
+        check_phone("٠٦١٢٣٤٥٦٧٨")
 
 
 # Amounts ---------------------------------------------------------------------------------------
