@@ -184,10 +184,21 @@ def candidacies_of_organism(user, statuses=None) -> Select:
 
 def candidacies_of_certifier(user, statuses=None) -> Select:
     """The certifier's queue: candidacies of their authority's certifications in their departments."""
+    # A join rather than `_in_certifier_perimeter`: the perimeter (unique per authority and
+    # department, so no candidacy twice) leads the plan through the certification and the
+    # (certification, department) index instead of testing every candidacy.
     query = (
         select(Candidacy)
         .join(Certification, Candidacy.certification)
-        .where(_in_certifier_perimeter(user.id), Candidacy.status != Status.PROJECT)
+        .join(
+            CertifierPerimeter,
+            and_(
+                CertifierPerimeter.user_id == user.id,
+                CertifierPerimeter.authority_id == Certification.authority_id,
+                CertifierPerimeter.department == Candidacy.department,
+            ),
+        )
+        .where(Candidacy.status != Status.PROJECT)
     )
     if statuses:
         query = query.where(Candidacy.status.in_(statuses))
@@ -195,7 +206,7 @@ def candidacies_of_certifier(user, statuses=None) -> Select:
 
 
 def count_by_status(query: Select) -> dict[Status, int]:
-    sub = query.with_only_columns(Candidacy.status).subquery()
+    sub = query.with_only_columns(Candidacy.status).order_by(None).subquery()
     rows = db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
     return {Status(status): n for status, n in rows}
 
@@ -336,12 +347,11 @@ def page_of(query: Select, page: int, size: int) -> tuple[list, int]:
     return items, total
 
 
-def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:
+def queue_page(query: Select, page: int, size: int, total: int) -> tuple[list, int]:
     """One page of a queue (`query` selects candidacies joined to their certification, in
-    order) as the columns the queue shows — the candidate's name, the certification, the
-    department, the status and since when —, the total and the page shown (the last one if
-    `page` lies beyond it): two queries, no objects hydrated."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    order, `total` of them) as the columns the queue shows — the candidate's name, the
+    certification, the department, the status and since when — and the page shown (the last
+    one if `page` lies beyond it): one query, no objects hydrated."""
     page = paging.within(page, total, size)
     rows = db.session.execute(
         query.with_only_columns(
@@ -358,7 +368,7 @@ def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:
         .limit(size)
         .offset(paging.offset(page, size))
     ).all()
-    return rows, total, page
+    return rows, page
 
 
 # "What needs me now" (the spaces registry's cards)
