@@ -138,9 +138,7 @@ class Organism(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     website: Mapped[str | None] = mapped_column(String(255))
 
-    departments: Mapped[list[OrganismDepartment]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    departments: Mapped[list[OrganismDepartment]] = relationship(cascade="all, delete-orphan")
 
     @property
     def department_codes(self) -> list[str]:

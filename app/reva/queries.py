@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +18,7 @@ from app.reva.models import (
     CandidacyEvent,
     Certification,
     CertifierPerimeter,
+    Competence,
     CompetenceAssessment,
     CompetenceBlock,
     Organism,
@@ -54,6 +57,45 @@ def certification_with_blocks(certification_id: int) -> Certification | None:
     )
 
 
+class CompetenceRow(NamedTuple):
+    id: int
+    label: str
+
+
+class BlockRow(NamedTuple):
+    """A competence block as the candidacy page shows it, with its competences in order."""
+
+    id: int
+    code: str
+    label: str
+    competences: list[CompetenceRow]
+
+
+def blocks_of(certification_id: int) -> list[BlockRow]:
+    """A certification's blocks in order, each with its competences in order: one query of the
+    columns shown, no objects hydrated."""
+    rows = db.session.execute(
+        select(
+            CompetenceBlock.id,
+            CompetenceBlock.code,
+            CompetenceBlock.label,
+            Competence.id.label("competence_id"),
+            Competence.label.label("competence_label"),
+        )
+        .outerjoin(Competence, Competence.block_id == CompetenceBlock.id)
+        .where(CompetenceBlock.certification_id == certification_id)
+        .order_by(CompetenceBlock.position, CompetenceBlock.id, Competence.position, Competence.id)
+    )
+    blocks: dict[int, BlockRow] = {}
+    for block_id, code, label, competence_id, competence_label in rows:
+        block = blocks.get(block_id)
+        if block is None:
+            block = blocks[block_id] = BlockRow(block_id, code, label, [])
+        if competence_id is not None:
+            block.competences.append(CompetenceRow(competence_id, competence_label))
+    return list(blocks.values())
+
+
 def certification_by_code(rncp_code: str) -> Certification | None:
     return db.session.scalar(select(Certification).where(Certification.rncp_code == rncp_code))
 
@@ -85,6 +127,17 @@ def organism_of(user) -> Organism | None:
     """The organism an accompagnateur works for."""
     return db.session.scalar(
         select(Organism).join(OrganismMember).where(OrganismMember.user_id == user.id)
+    )
+
+
+def is_organism_member(user, organism_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(OrganismMember.user_id).where(
+                OrganismMember.user_id == user.id, OrganismMember.organism_id == organism_id
+            )
+        )
+        is not None
     )
 
 
