@@ -602,6 +602,28 @@ def cumulative_by_month(
     """(month, committed so far, paid so far) at the end of each month of the budget year, net
     of cancellations, for the start-ups of the cost centre if one is chosen: one aggregate query
     (twelve rows at most per kind of entry), whatever the size of the ledger."""
+    params = {"year": year}
+    if cost_centre_id:
+        params["cost_centre_id"] = cost_centre_id
+    rows = db.session.execute(_monthly_statement("cost_centre_id" in params), params)
+    ae = [ZERO] * 13
+    cp = [ZERO] * 13
+    for month, ae_total, cp_total in rows:
+        ae[int(month)] += Decimal(ae_total)
+        cp[int(month)] += Decimal(cp_total)
+    series, total_ae, total_cp = [], ZERO, ZERO
+    for month in range(1, 13):
+        total_ae += ae[month]
+        total_cp += cp[month]
+        series.append((month, total_ae, total_cp))
+    return series
+
+
+@functools.cache
+def _monthly_statement(by_cost_centre: bool):
+    """Per month of the budget year `year` (of the start-ups of `cost_centre_id`, if
+    `by_cost_centre`): AE and CP consumed by each kind of entry; built once."""
+    year = bindparam("year", type_=Integer)
 
     def monthly(on_column, amount, envelope_column, *where, ae: bool):
         stmt = (
@@ -614,9 +636,9 @@ def cumulative_by_month(
             .where(Envelope.year == year, *where)
             .group_by(extract("month", on_column))
         )
-        if cost_centre_id:
+        if by_cost_centre:
             stmt = stmt.join(Startup, Startup.id == Envelope.startup_id).where(
-                Startup.cost_centre_id == cost_centre_id
+                Startup.cost_centre_id == bindparam("cost_centre_id", type_=Integer)
             )
         return stmt
 
@@ -629,25 +651,12 @@ def cumulative_by_month(
             ae=ae,
         )
 
-    rows = db.session.execute(
-        union_all(
-            monthly(Commitment.committed_on, Commitment.amount, Commitment.envelope_id, ae=True),
-            cancelled(Cancellation.commitment_id, ae=True),
-            monthly(Payment.paid_on, Payment.amount, Payment.envelope_id, ae=False),
-            cancelled(Cancellation.payment_id, ae=False),
-        )
+    return union_all(
+        monthly(Commitment.committed_on, Commitment.amount, Commitment.envelope_id, ae=True),
+        cancelled(Cancellation.commitment_id, ae=True),
+        monthly(Payment.paid_on, Payment.amount, Payment.envelope_id, ae=False),
+        cancelled(Cancellation.payment_id, ae=False),
     )
-    ae = [ZERO] * 13
-    cp = [ZERO] * 13
-    for month, ae_total, cp_total in rows:
-        ae[int(month)] += Decimal(ae_total)
-        cp[int(month)] += Decimal(cp_total)
-    series, total_ae, total_cp = [], ZERO, ZERO
-    for month in range(1, 13):
-        total_ae += ae[month]
-        total_cp += cp[month]
-        series.append((month, total_ae, total_cp))
-    return series
 
 
 # Committees
