@@ -534,9 +534,7 @@ def _ledger_keys(year, startup_id):
 
     def keys(kind, model, on_column, *where):
         return (
-            select(
-                literal(_RANK[kind]).label("rank"), model.id.label("id"), on_column.label("on")
-            )
+            select(literal(_RANK[kind]).label("rank"), model.id.label("id"), on_column.label("on"))
             .join(Envelope, Envelope.id == model.envelope_id)
             .where(Envelope.year == year, Envelope.startup_id == startup_id, *where)
         )
