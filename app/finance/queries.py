@@ -499,24 +499,27 @@ def _ledger_entries(year, startup_id=None, only=None):
 
 
 def _ledger_row(r) -> LedgerRow:
-    act = r.legal_act  # the enum (the union's columns take the types of its first select)
+    # Unpacked by position (LEDGER_COLUMNS' order): a row's attributes are looked up by name.
+    (kind, id_, on, startup, activity, domain, financial, centre, act, supplier, object_) = r[:11]
+    commitment_id, ae, cp, chorus_number, reason = r[11:16]
     return LedgerRow(
-        r.kind,
-        r.id,
-        r.on,
-        r.startup,
-        r.activity_code,
-        r.functional_domain,
-        r.financial_centre,
-        r.cost_centre,
+        kind,
+        id_,
+        on,
+        startup,
+        activity,
+        domain,
+        financial,
+        centre,
+        # the enum (the union's columns take the types of its first select)
         act.label if hasattr(act, "label") else str(act),
-        r.supplier,
-        r.object,
-        r.commitment_id,
-        Decimal(r.ae),
-        Decimal(r.cp),
-        r.chorus_number or "",
-        r.reason or "",
+        supplier,
+        object_,
+        commitment_id,
+        Decimal(ae),
+        Decimal(cp),
+        chorus_number or "",
+        reason or "",
     )
 
 

@@ -170,3 +170,16 @@ def test_an_expected_report_has_its_own_page_with_every_subsidy(
     login_as(delegant)
     assert client.get("/finance/startups/dora/comptes-rendus").status_code == 403
     assert "/comptes-rendus" not in client.get(URL).text
+
+
+def test_the_imputation_has_its_own_page(client, login_as, delegant, delegataire):
+    login_as(delegataire)
+    start = html.unescape(client.get(URL).text)
+    assert 'href="/finance/startups/dora/imputation?annee=2026"' in start
+    assert "imputation-cost_centre" not in start
+    page = html.unescape(client.get("/finance/startups/dora/imputation?annee=2026").text)
+    assert "Imputation CHORUS de la startup (DNUM)" in page
+    assert 'value="SGSIFAB075"' in page and "Enregistrer l'imputation" in page
+    login_as(delegant)
+    assert client.get("/finance/startups/dora/imputation").status_code == 403
+    assert "/imputation" not in client.get(URL).text

@@ -48,20 +48,13 @@ def _startup_forms(startup, year, given):
     user = me()
     result = {}
     if perms.can_record_ledger(user):
-        centres = _cost_centre_choices()
         commitment_form = given.get("commitment_form") or forms.CommitmentForm(
             formdata=None,
             committed_on=clock.today(),
             cost_centre=startup.cost_centre.code if startup.cost_centre else None,
         )
-        commitment_form.cost_centre.choices = centres
-        imputation_form = given.get("imputation_form") or forms.ImputationForm(
-            formdata=None,
-            cost_centre=startup.cost_centre.code if startup.cost_centre else None,
-            activity_code=startup.activity_code,
-        )
-        imputation_form.cost_centre.choices = centres
-        result.update(commitment_form=commitment_form, imputation_form=imputation_form)
+        commitment_form.cost_centre.choices = _cost_centre_choices()
+        result["commitment_form"] = commitment_form
     if perms.can_change_allocation(user):
         allocation_form = given.get("allocation_form") or forms.AllocationForm(
             formdata=None, year=year
@@ -177,8 +170,8 @@ def _form_year(on):
     return on.year if on else clock.today().year
 
 
-# A payment, a cancellation and an expected report have their own page: their choice lists
-# name every open entry (every subsidy, for a report).
+# A payment, a cancellation, an expected report and the imputation have their own page: their
+# choice lists name every open entry (every subsidy for a report, every cost centre).
 
 
 def _payment_form(startup, submitted=False):
@@ -201,13 +194,14 @@ ENTRY_HEADINGS = {
     "payment_form": "Paiement (CP)",
     "cancellation_form": "Annulation (correction)",
     "report_form": "Attendre un compte rendu de subvention",
+    "imputation_form": "Imputation CHORUS de la startup (DNUM)",
 }
 
 
 def _entry_page(startup, year, status=200, **form):
     (name,) = form
     heading = ENTRY_HEADINGS[name]
-    context = {"payment_form": None, "cancellation_form": None, "report_form": None, **form}
+    context = dict.fromkeys(ENTRY_HEADINGS) | form
     return render_template(
         "finance/entry.html", startup=startup, year=year, heading=heading, **context
     ), status
@@ -332,12 +326,32 @@ def retranscribe(slug: str):
     return _startup_page(startup, year_param(), 422, chorus_error=(form.entry.data, message))
 
 
+def _imputation_form(startup, submitted=False):
+    form = (
+        forms.ImputationForm()
+        if submitted
+        else forms.ImputationForm(
+            formdata=None,
+            cost_centre=startup.cost_centre.code if startup.cost_centre else None,
+            activity_code=startup.activity_code,
+        )
+    )
+    form.cost_centre.choices = _cost_centre_choices()
+    return form
+
+
+@bp.get("/startups/<slug>/imputation")
+@allowed(perms.can_record_ledger)
+def imputation_page(slug: str):
+    startup = _startup(slug)
+    return _entry_page(startup, year_param(), imputation_form=_imputation_form(startup))
+
+
 @bp.post("/startups/<slug>/imputation")
 @allowed(perms.can_record_ledger)
 def set_imputation(slug: str):
     startup = _startup(slug)
-    form = forms.ImputationForm()
-    form.cost_centre.choices = _cost_centre_choices()
+    form = _imputation_form(startup, submitted=True)
     if form.validate():
         centre = queries.cost_centre_by_code(form.cost_centre.data)
         startups.set_imputation(
@@ -345,7 +359,7 @@ def set_imputation(slug: str):
         )
         flash("L'imputation CHORUS de la startup est enregistrée.", "success")
         return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=year_param()))
-    return _startup_page(startup, year_param(), 422, imputation_form=form)
+    return _entry_page(startup, year_param(), 422, imputation_form=form)
 
 
 def _report_form(startup, submitted=False):
