@@ -207,11 +207,16 @@ def _entry_page(startup, year, status=200, **form):
     ), status
 
 
+def _blank_entry_page(slug, **build):
+    """The entry page of the one form `build` names, blank (built for the URL's start-up)."""
+    startup = _startup(slug)
+    return _entry_page(startup, year_param(), **{name: b(startup) for name, b in build.items()})
+
+
 @bp.get("/startups/<slug>/paiements")
 @allowed(perms.can_record_ledger)
 def payment_page(slug: str):
-    startup = _startup(slug)
-    return _entry_page(startup, year_param(), payment_form=_payment_form(startup))
+    return _blank_entry_page(slug, payment_form=_payment_form)
 
 
 @bp.get("/startups/<slug>/annulations")
@@ -343,8 +348,7 @@ def _imputation_form(startup, submitted=False):
 @bp.get("/startups/<slug>/imputation")
 @allowed(perms.can_record_ledger)
 def imputation_page(slug: str):
-    startup = _startup(slug)
-    return _entry_page(startup, year_param(), imputation_form=_imputation_form(startup))
+    return _blank_entry_page(slug, imputation_form=_imputation_form)
 
 
 @bp.post("/startups/<slug>/imputation")
@@ -371,8 +375,7 @@ def _report_form(startup, submitted=False):
 @bp.get("/startups/<slug>/comptes-rendus")
 @allowed(perms.can_record_ledger)
 def report_page(slug: str):
-    startup = _startup(slug)
-    return _entry_page(startup, year_param(), report_form=_report_form(startup))
+    return _blank_entry_page(slug, report_form=_report_form)
 
 
 @bp.post("/startups/<slug>/comptes-rendus")
