@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -361,11 +361,14 @@ def skill_of(candidacy: Candidacy, skill_id: int) -> Skill | None:
 
 
 def block_badges_of(candidacy: Candidacy) -> list[BadgeAssertion]:
+    """The badges of the blocks a jury validated, with their block (one query)."""
     return list(
         db.session.scalars(
-            select(BadgeAssertion).where(
+            select(BadgeAssertion)
+            .where(
                 BadgeAssertion.candidacy_id == candidacy.id, BadgeAssertion.block_id.is_not(None)
             )
+            .options(joinedload(BadgeAssertion.block))
         )
     )
 

@@ -14,7 +14,8 @@ from app.core.models import utcnow
 from app.core.querycount import count_queries
 from app.extensions import db
 from app.reva.models import Candidacy, CandidacyEvent, CertifierPerimeter, Status
-from tests.reva.factories import World
+from app.reva import candidacies
+from tests.reva.factories import CertificationFactory, World
 
 
 def _bulk_candidacies(world: World, n: int, candidate_id: int) -> None:
@@ -170,3 +171,28 @@ def test_the_certifier_queue_lists_their_perimeter_once_and_counts_the_filtered_
     sent_only = statements(client, "/reva/certificateur/?statut=feasibility_sent&page=2")[1]
     assert "60 candidatures — page 2, 50 par page" in sent_only
     assert sent_only.count('href="/reva/candidatures/') == 10
+
+
+def test_the_candidacy_page_shows_every_validated_block_in_the_same_statements(client, login_as):
+    """Blocks and competences come in one query, block badges with their block in one more."""
+    counts = {}
+    for blocks in (1, 4):
+        world = World()
+        world.certification = CertificationFactory(
+            authority=world.certification.authority, blocks=blocks
+        )
+        candidacy = world.candidacy(status=Status.JURY_SCHEDULED)
+        validated = list(world.certification.blocks)
+        candidacies.record_jury_result(
+            candidacy, world.certifier, "record_partial_validation", validated, "", notify=False
+        )
+        db.session.commit()
+        login_as(world.accompagnateur)
+        counts[blocks], page = statements(client, f"/reva/candidatures/{candidacy.public_id}")
+        validated_list = page.split("Blocs validés par le jury")[1].split("</ul>")[0]
+        assert validated_list.count("badge vérifiable") == blocks
+        for block in validated:
+            assert f"{block.code} — {block.label}" in validated_list
+            for competence in block.competences:
+                assert competence.label in page  # the feasibility file lists them
+    assert counts[1] == counts[4]
