@@ -13,8 +13,8 @@ from sqlalchemy import insert
 from app.core.models import utcnow
 from app.core.querycount import count_queries
 from app.extensions import db
-from app.reva.models import Candidacy, CandidacyEvent, CertifierPerimeter, Status
 from app.reva import candidacies
+from app.reva.models import Candidacy, CandidacyEvent, CertifierPerimeter, Status
 from tests.reva.factories import CertificationFactory, World
 
 
