@@ -184,8 +184,13 @@ def _in_certifier_perimeter(user_id: int):
 
 
 def _of_organism_member(user_id: int):
-    return Candidacy.organism_id.in_(
-        select(OrganismMember.organism_id).where(OrganismMember.user_id == user_id)
+    # An accompagnateur works for one organism (the membership's key is the user): an equality,
+    # which leads the plan through the (organism, status) index whatever the statistics say.
+    return (
+        Candidacy.organism_id
+        == select(OrganismMember.organism_id)
+        .where(OrganismMember.user_id == user_id)
+        .scalar_subquery()
     )
 
 
