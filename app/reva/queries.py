@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -74,7 +75,21 @@ class BlockRow(NamedTuple):
 def blocks_of(certification_id: int) -> list[BlockRow]:
     """A certification's blocks in order, each with its competences in order: one query of the
     columns shown, no objects hydrated."""
-    rows = db.session.execute(
+    blocks: dict[int, BlockRow] = {}
+    rows = db.session.execute(_blocks_statement(), {"certification_id": certification_id})
+    for block_id, code, label, competence_id, competence_label in rows:
+        block = blocks.get(block_id)
+        if block is None:
+            block = blocks[block_id] = BlockRow(block_id, code, label, [])
+        if competence_id is not None:
+            block.competences.append(CompetenceRow(competence_id, competence_label))
+    return list(blocks.values())
+
+
+@functools.cache
+def _blocks_statement():
+    """Built once: every candidacy page asks it."""
+    return (
         select(
             CompetenceBlock.id,
             CompetenceBlock.code,
@@ -83,17 +98,9 @@ def blocks_of(certification_id: int) -> list[BlockRow]:
             Competence.label.label("competence_label"),
         )
         .outerjoin(Competence, Competence.block_id == CompetenceBlock.id)
-        .where(CompetenceBlock.certification_id == certification_id)
+        .where(CompetenceBlock.certification_id == bindparam("certification_id", type_=Integer))
         .order_by(CompetenceBlock.position, CompetenceBlock.id, Competence.position, Competence.id)
     )
-    blocks: dict[int, BlockRow] = {}
-    for block_id, code, label, competence_id, competence_label in rows:
-        block = blocks.get(block_id)
-        if block is None:
-            block = blocks[block_id] = BlockRow(block_id, code, label, [])
-        if competence_id is not None:
-            block.competences.append(CompetenceRow(competence_id, competence_label))
-    return list(blocks.values())
 
 
 def certification_by_code(rncp_code: str) -> Certification | None:
@@ -365,17 +372,15 @@ def skill_of(candidacy: Candidacy, skill_id: int) -> Skill | None:
     )
 
 
-def block_badges_of(candidacy: Candidacy) -> list[BadgeAssertion]:
-    """The badges of the blocks a jury validated, with their block (one query)."""
-    return list(
-        db.session.scalars(
-            select(BadgeAssertion)
-            .where(
-                BadgeAssertion.candidacy_id == candidacy.id, BadgeAssertion.block_id.is_not(None)
-            )
-            .options(joinedload(BadgeAssertion.block))
-        )
-    )
+def block_badges_of(candidacy: Candidacy) -> list:
+    """The badges of the blocks a jury validated: their public id and their block's code and
+    label, in one query."""
+    return db.session.execute(
+        select(BadgeAssertion.public_id, CompetenceBlock.code, CompetenceBlock.label)
+        .join(CompetenceBlock, CompetenceBlock.id == BadgeAssertion.block_id)
+        .where(BadgeAssertion.candidacy_id == candidacy.id)
+        .order_by(CompetenceBlock.position, BadgeAssertion.id)
+    ).all()
 
 
 def assertion_by_public_id(public_id: str) -> BadgeAssertion | None:
