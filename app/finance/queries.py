@@ -3,11 +3,12 @@ over the append-only ledger; lists select what they show, in a fixed number of q
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, extract, func, literal, select, union_all
+from sqlalchemy import Integer, and_, bindparam, extract, func, literal, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from app.core import paging
@@ -154,11 +155,49 @@ class Dashboard:
 
 
 def consumption(
-    year: int, cost_centre_id: int | None = None, as_of: date | None = None
+    year: int,
+    cost_centre_id: int | None = None,
+    as_of: date | None = None,
+    startup_id: int | None = None,
 ) -> Dashboard:
-    """Per start-up (those carried by the cost centre, if one is chosen) and in total: allocated,
-    committed and paid in AE/CP for a budget year (as of a date, if given: the allocation changes
-    in effect and the entries dated by then), computed from the ledger in one query."""
+    """Per start-up (those carried by the cost centre, if one is chosen; the one start-up, if
+    given) and in total: allocated, committed and paid in AE/CP for a budget year (as of a date,
+    if given: the allocation changes in effect and the entries dated by then), computed from the
+    ledger in one query."""
+    params = {"year": year}
+    if cost_centre_id:
+        params["cost_centre_id"] = cost_centre_id
+    if startup_id:
+        params["startup_id"] = startup_id
+    if as_of is None:  # the pages' case: the statement is built once
+        stmt = _consumption_statement("cost_centre_id" in params, "startup_id" in params)
+    else:
+        stmt = _consumption_select(
+            year, params.get("cost_centre_id"), as_of, params.get("startup_id")
+        )
+        params = {}
+    dashboard = Dashboard(year=year, rows=[])
+    for startup, ae, cp, committed, paid in db.session.execute(stmt, params):
+        row = Consumption(startup, Decimal(ae), Decimal(cp), Decimal(committed), Decimal(paid))
+        dashboard.rows.append(row)
+        dashboard.total.ae_allocated += row.ae_allocated
+        dashboard.total.cp_allocated += row.cp_allocated
+        dashboard.total.committed += row.committed
+        dashboard.total.paid += row.paid
+    return dashboard
+
+
+@functools.cache
+def _consumption_statement(by_cost_centre: bool, by_startup: bool):
+    return _consumption_select(
+        bindparam("year", type_=Integer),
+        bindparam("cost_centre_id", type_=Integer) if by_cost_centre else None,
+        None,
+        bindparam("startup_id", type_=Integer) if by_startup else None,
+    )
+
+
+def _consumption_select(year, cost_centre_id, as_of: date | None, startup_id):
     commitments, ae_cancelled, payments, cp_cancelled = _envelope_totals(as_of)
     if as_of is None:
         ae_allocated, cp_allocated = Envelope.ae_allocated, Envelope.cp_allocated
@@ -191,17 +230,11 @@ def consumption(
     )
     if as_of is not None:
         stmt = stmt.outerjoin(allocated, allocated.c.envelope_id == Envelope.id)
-    if cost_centre_id:
+    if cost_centre_id is not None:
         stmt = stmt.where(Startup.cost_centre_id == cost_centre_id)
-    dashboard = Dashboard(year=year, rows=[])
-    for startup, ae, cp, committed, paid in db.session.execute(stmt):
-        row = Consumption(startup, Decimal(ae), Decimal(cp), Decimal(committed), Decimal(paid))
-        dashboard.rows.append(row)
-        dashboard.total.ae_allocated += row.ae_allocated
-        dashboard.total.cp_allocated += row.cp_allocated
-        dashboard.total.committed += row.committed
-        dashboard.total.paid += row.paid
-    return dashboard
+    if startup_id is not None:
+        stmt = stmt.where(Startup.id == startup_id)
+    return stmt
 
 
 def envelope_of(startup_id: int, year: int) -> Envelope | None:
@@ -214,18 +247,22 @@ def budget_years() -> list[int]:
     return sorted(set(db.session.scalars(select(Envelope.year).distinct())), reverse=True)
 
 
-def allocation_history(startup_id: int) -> list[AllocationChange]:
-    return list(
-        db.session.scalars(
-            select(AllocationChange)
-            .join(Envelope)
-            .options(
-                selectinload(AllocationChange.envelope), selectinload(AllocationChange.amendment)
-            )
-            .where(Envelope.startup_id == startup_id)
-            .order_by(AllocationChange.id.desc())
+def allocation_history(startup_id: int) -> list:
+    """A start-up's allocation changes, latest first, as the columns the page shows."""
+    return db.session.execute(
+        select(
+            AllocationChange.effective_on,
+            AllocationChange.created_at,
+            Envelope.year,
+            AllocationChange.source,
+            AllocationChange.ae_delta,
+            AllocationChange.cp_delta,
+            AllocationChange.reason,
         )
-    )
+        .join(Envelope, Envelope.id == AllocationChange.envelope_id)
+        .where(Envelope.startup_id == startup_id)
+        .order_by(AllocationChange.id.desc())
+    ).all()
 
 
 @dataclass
@@ -356,12 +393,16 @@ LEDGER_COLUMNS = (
 )
 
 
-def _ledger_entries(year: int, startup_id: int | None = None):
-    """Every entry charged to the budget year's envelopes (of one start-up, if given): the four
-    kinds of entry as one `UNION ALL` subquery with the columns of LEDGER_COLUMNS."""
+_RANK = {kind: index for index, kind in enumerate(KIND_LABELS)}
+
+
+def _ledger_entries(year, startup_id=None, only=None):
+    """Every entry charged to the budget year's envelopes (of one start-up, if given; among the
+    `only` subquery's (rank, id) pairs, if given): the four kinds of entry as one `UNION ALL`
+    subquery with the columns of LEDGER_COLUMNS."""
     c = Commitment
     on_commitment, on_payment = aliased(ChorusRetranscription), aliased(ChorusRetranscription)
-    rank = {kind: index for index, kind in enumerate(KIND_LABELS)}
+    rank = _RANK
 
     def chorus(own, retranscribed):
         return func.coalesce(func.nullif(own, ""), retranscribed.number, "")
@@ -401,8 +442,10 @@ def _ledger_entries(year: int, startup_id: int | None = None):
         for target, on_clause, outer in joins:  # before the envelope: PostgreSQL needs them first
             stmt = stmt.join(target, on_clause, isouter=outer)
         stmt = stmt.join(Envelope, Envelope.id == envelope_column).where(Envelope.year == year)
-        if startup_id:
+        if startup_id is not None:
             stmt = stmt.where(Envelope.startup_id == startup_id)
+        if only is not None:
+            stmt = stmt.where(id_.in_(select(only.c.id).where(only.c.rank == rank[kind])))
         return stmt
 
     return union_all(
@@ -456,24 +499,27 @@ def _ledger_entries(year: int, startup_id: int | None = None):
 
 
 def _ledger_row(r) -> LedgerRow:
-    act = r.legal_act  # the enum (the union's columns take the types of its first select)
+    # Unpacked by position (LEDGER_COLUMNS' order): a row's attributes are looked up by name.
+    (kind, id_, on, startup, activity, domain, financial, centre, act, supplier, object_) = r[:11]
+    commitment_id, ae, cp, chorus_number, reason = r[11:16]
     return LedgerRow(
-        r.kind,
-        r.id,
-        r.on,
-        r.startup,
-        r.activity_code,
-        r.functional_domain,
-        r.financial_centre,
-        r.cost_centre,
+        kind,
+        id_,
+        on,
+        startup,
+        activity,
+        domain,
+        financial,
+        centre,
+        # the enum (the union's columns take the types of its first select)
         act.label if hasattr(act, "label") else str(act),
-        r.supplier,
-        r.object,
-        r.commitment_id,
-        Decimal(r.ae),
-        Decimal(r.cp),
-        r.chorus_number or "",
-        r.reason or "",
+        supplier,
+        object_,
+        commitment_id,
+        Decimal(ae),
+        Decimal(cp),
+        chorus_number or "",
+        reason or "",
     )
 
 
@@ -485,22 +531,70 @@ def ledger_rows(year: int, startup_id: int | None = None) -> list[LedgerRow]:
     return [_ledger_row(r) for r in db.session.execute(stmt)]
 
 
+def _ledger_keys(year, startup_id):
+    """The (rank, id, date) of each entry of a start-up's envelope of the budget year: what the
+    ledger is sorted and counted on, read from the entries' tables alone."""
+
+    def keys(kind, model, on_column, *where):
+        return (
+            select(literal(_RANK[kind]).label("rank"), model.id.label("id"), on_column.label("on"))
+            .join(Envelope, Envelope.id == model.envelope_id)
+            .where(Envelope.year == year, Envelope.startup_id == startup_id, *where)
+        )
+
+    return union_all(
+        keys("commitment", Commitment, Commitment.committed_on),
+        keys("payment", Payment, Payment.paid_on),
+        keys(
+            "commitment_cancellation",
+            Cancellation,
+            Cancellation.cancelled_on,
+            Cancellation.commitment_id.is_not(None),
+        ),
+        keys(
+            "payment_cancellation",
+            Cancellation,
+            Cancellation.cancelled_on,
+            Cancellation.payment_id.is_not(None),
+        ),
+    ).subquery("ledger_keys")
+
+
+def _latest_first(ledger):
+    return ledger.c.on.desc(), ledger.c.rank.desc(), ledger.c.id.desc()
+
+
+@functools.cache
+def _ledger_page_statements():
+    """The count and the page of a start-up's ledger, built once (their parameters: `year`,
+    `startup_id`, `limit`, `offset`). The page is sorted and cut on the entries' keys alone,
+    then only its rows are joined to what they show."""
+    year, startup_id = bindparam("year", type_=Integer), bindparam("startup_id", type_=Integer)
+    keys = _ledger_keys(year, startup_id)
+    count = select(func.count()).select_from(keys)
+    page = (
+        select(keys)
+        .order_by(*_latest_first(keys))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .cte("ledger_page")
+    )
+    ledger = _ledger_entries(year, startup_id, only=page)
+    return count, select(ledger).order_by(*_latest_first(ledger))
+
+
 def ledger_page(
     year: int, startup_id: int, page: int, page_size: int
 ) -> tuple[list[LedgerRow], int, int]:
     """One page of a start-up's entries of the budget year, latest first, the number of entries
     and the page shown (the last one if `page` lies beyond it): two queries, whatever the size of
     the ledger."""
-    ledger = _ledger_entries(year, startup_id)
-    total = db.session.scalar(select(func.count()).select_from(ledger))
+    count, rows = _ledger_page_statements()
+    params = {"year": year, "startup_id": startup_id}
+    total = db.session.scalar(count, params)
     page = paging.within(page, total, page_size)
-    stmt = (
-        select(ledger)
-        .order_by(ledger.c.on.desc(), ledger.c.rank.desc(), ledger.c.id.desc())
-        .limit(page_size)
-        .offset(paging.offset(page, page_size))
-    )
-    return [_ledger_row(r) for r in db.session.execute(stmt)], total, page
+    params.update(limit=page_size, offset=paging.offset(page, page_size))
+    return [_ledger_row(r) for r in db.session.execute(rows, params)], total, page
 
 
 def cumulative_by_month(
@@ -509,6 +603,28 @@ def cumulative_by_month(
     """(month, committed so far, paid so far) at the end of each month of the budget year, net
     of cancellations, for the start-ups of the cost centre if one is chosen: one aggregate query
     (twelve rows at most per kind of entry), whatever the size of the ledger."""
+    params = {"year": year}
+    if cost_centre_id:
+        params["cost_centre_id"] = cost_centre_id
+    rows = db.session.execute(_monthly_statement("cost_centre_id" in params), params)
+    ae = [ZERO] * 13
+    cp = [ZERO] * 13
+    for month, ae_total, cp_total in rows:
+        ae[int(month)] += Decimal(ae_total)
+        cp[int(month)] += Decimal(cp_total)
+    series, total_ae, total_cp = [], ZERO, ZERO
+    for month in range(1, 13):
+        total_ae += ae[month]
+        total_cp += cp[month]
+        series.append((month, total_ae, total_cp))
+    return series
+
+
+@functools.cache
+def _monthly_statement(by_cost_centre: bool):
+    """Per month of the budget year `year` (of the start-ups of `cost_centre_id`, if
+    `by_cost_centre`): AE and CP consumed by each kind of entry; built once."""
+    year = bindparam("year", type_=Integer)
 
     def monthly(on_column, amount, envelope_column, *where, ae: bool):
         stmt = (
@@ -521,9 +637,9 @@ def cumulative_by_month(
             .where(Envelope.year == year, *where)
             .group_by(extract("month", on_column))
         )
-        if cost_centre_id:
+        if by_cost_centre:
             stmt = stmt.join(Startup, Startup.id == Envelope.startup_id).where(
-                Startup.cost_centre_id == cost_centre_id
+                Startup.cost_centre_id == bindparam("cost_centre_id", type_=Integer)
             )
         return stmt
 
@@ -536,25 +652,12 @@ def cumulative_by_month(
             ae=ae,
         )
 
-    rows = db.session.execute(
-        union_all(
-            monthly(Commitment.committed_on, Commitment.amount, Commitment.envelope_id, ae=True),
-            cancelled(Cancellation.commitment_id, ae=True),
-            monthly(Payment.paid_on, Payment.amount, Payment.envelope_id, ae=False),
-            cancelled(Cancellation.payment_id, ae=False),
-        )
+    return union_all(
+        monthly(Commitment.committed_on, Commitment.amount, Commitment.envelope_id, ae=True),
+        cancelled(Cancellation.commitment_id, ae=True),
+        monthly(Payment.paid_on, Payment.amount, Payment.envelope_id, ae=False),
+        cancelled(Cancellation.payment_id, ae=False),
     )
-    ae = [ZERO] * 13
-    cp = [ZERO] * 13
-    for month, ae_total, cp_total in rows:
-        ae[int(month)] += Decimal(ae_total)
-        cp[int(month)] += Decimal(cp_total)
-    series, total_ae, total_cp = [], ZERO, ZERO
-    for month in range(1, 13):
-        total_ae += ae[month]
-        total_cp += cp[month]
-        series.append((month, total_ae, total_cp))
-    return series
 
 
 # Committees

@@ -32,12 +32,8 @@ def euros(amount: Decimal | None) -> str:
         return "—"
     amount = Decimal(str(amount))
     sign = "-" if amount < 0 else ""
-    whole, cents = f"{abs(Decimal(amount)).quantize(CENTS):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{NARROW_NBSP.join(groups)},{cents}\u00a0€"
+    grouped = f"{abs(amount).quantize(CENTS):,.2f}"  # 1,234,567.50
+    return f"{sign}{grouped.replace(',', NARROW_NBSP).replace('.', ',')}\u00a0€"
 
 
 _AMOUNT = re.compile(r"(?a)^-?\d+(?:\.(\d+))?$")

@@ -138,9 +138,7 @@ class Organism(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     website: Mapped[str | None] = mapped_column(String(255))
 
-    departments: Mapped[list[OrganismDepartment]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    departments: Mapped[list[OrganismDepartment]] = relationship(cascade="all, delete-orphan")
 
     @property
     def department_codes(self) -> list[str]:
@@ -282,7 +280,13 @@ class Candidacy(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_reva_candidacy_status", "status"),
         Index("ix_reva_candidacy_organism_status", "organism_id", "status"),
-        Index("ix_reva_candidacy_certification_department", "certification_id", "department"),
+        # The certifier queue counts by status through its perimeter: a covering index.
+        Index(
+            "ix_reva_candidacy_certification_department_status",
+            "certification_id",
+            "department",
+            "status",
+        ),
         {"sqlite_autoincrement": True},
     )
 

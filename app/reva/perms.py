@@ -21,10 +21,12 @@ def actors_for(user, candidacy: Candidacy) -> frozenset[Actor]:
     if Role.ADMIN in national:
         actors.add(Actor.ADMIN)
     if candidacy.status is not Status.PROJECT:
-        if Role.REVA_ACCOMPAGNATEUR in national and candidacy.organism_id is not None:
-            organism = queries.organism_of(user)
-            if organism is not None and organism.id == candidacy.organism_id:
-                actors.add(Actor.ACCOMPAGNATEUR)
+        if (
+            Role.REVA_ACCOMPAGNATEUR in national
+            and candidacy.organism_id is not None
+            and queries.is_organism_member(user, candidacy.organism_id)
+        ):
+            actors.add(Actor.ACCOMPAGNATEUR)
         if Role.CERTIFIER in national and any(
             p.authority_id == candidacy.certification.authority_id
             and p.department == candidacy.department

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
+import functools
+from typing import NamedTuple
+
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -16,6 +19,7 @@ from app.reva.models import (
     CandidacyEvent,
     Certification,
     CertifierPerimeter,
+    Competence,
     CompetenceAssessment,
     CompetenceBlock,
     Organism,
@@ -54,6 +58,51 @@ def certification_with_blocks(certification_id: int) -> Certification | None:
     )
 
 
+class CompetenceRow(NamedTuple):
+    id: int
+    label: str
+
+
+class BlockRow(NamedTuple):
+    """A competence block as the candidacy page shows it, with its competences in order."""
+
+    id: int
+    code: str
+    label: str
+    competences: list[CompetenceRow]
+
+
+def blocks_of(certification_id: int) -> list[BlockRow]:
+    """A certification's blocks in order, each with its competences in order: one query of the
+    columns shown, no objects hydrated."""
+    blocks: dict[int, BlockRow] = {}
+    rows = db.session.execute(_blocks_statement(), {"certification_id": certification_id})
+    for block_id, code, label, competence_id, competence_label in rows:
+        block = blocks.get(block_id)
+        if block is None:
+            block = blocks[block_id] = BlockRow(block_id, code, label, [])
+        if competence_id is not None:
+            block.competences.append(CompetenceRow(competence_id, competence_label))
+    return list(blocks.values())
+
+
+@functools.cache
+def _blocks_statement():
+    """Built once: every candidacy page asks it."""
+    return (
+        select(
+            CompetenceBlock.id,
+            CompetenceBlock.code,
+            CompetenceBlock.label,
+            Competence.id.label("competence_id"),
+            Competence.label.label("competence_label"),
+        )
+        .outerjoin(Competence, Competence.block_id == CompetenceBlock.id)
+        .where(CompetenceBlock.certification_id == bindparam("certification_id", type_=Integer))
+        .order_by(CompetenceBlock.position, CompetenceBlock.id, Competence.position, Competence.id)
+    )
+
+
 def certification_by_code(rncp_code: str) -> Certification | None:
     return db.session.scalar(select(Certification).where(Certification.rncp_code == rncp_code))
 
@@ -85,6 +134,17 @@ def organism_of(user) -> Organism | None:
     """The organism an accompagnateur works for."""
     return db.session.scalar(
         select(Organism).join(OrganismMember).where(OrganismMember.user_id == user.id)
+    )
+
+
+def is_organism_member(user, organism_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(OrganismMember.user_id).where(
+                OrganismMember.user_id == user.id, OrganismMember.organism_id == organism_id
+            )
+        )
+        is not None
     )
 
 
@@ -131,8 +191,13 @@ def _in_certifier_perimeter(user_id: int):
 
 
 def _of_organism_member(user_id: int):
-    return Candidacy.organism_id.in_(
-        select(OrganismMember.organism_id).where(OrganismMember.user_id == user_id)
+    # An accompagnateur works for one organism (the membership's key is the user): an equality,
+    # which leads the plan through the (organism, status) index whatever the statistics say.
+    return (
+        Candidacy.organism_id
+        == select(OrganismMember.organism_id)
+        .where(OrganismMember.user_id == user_id)
+        .scalar_subquery()
     )
 
 
@@ -184,10 +249,21 @@ def candidacies_of_organism(user, statuses=None) -> Select:
 
 def candidacies_of_certifier(user, statuses=None) -> Select:
     """The certifier's queue: candidacies of their authority's certifications in their departments."""
+    # A join rather than `_in_certifier_perimeter`: the perimeter (unique per authority and
+    # department, so no candidacy twice) leads the plan through the certification and the
+    # (certification, department) index instead of testing every candidacy.
     query = (
         select(Candidacy)
         .join(Certification, Candidacy.certification)
-        .where(_in_certifier_perimeter(user.id), Candidacy.status != Status.PROJECT)
+        .join(
+            CertifierPerimeter,
+            and_(
+                CertifierPerimeter.user_id == user.id,
+                CertifierPerimeter.authority_id == Certification.authority_id,
+                CertifierPerimeter.department == Candidacy.department,
+            ),
+        )
+        .where(Candidacy.status != Status.PROJECT)
     )
     if statuses:
         query = query.where(Candidacy.status.in_(statuses))
@@ -195,7 +271,7 @@ def candidacies_of_certifier(user, statuses=None) -> Select:
 
 
 def count_by_status(query: Select) -> dict[Status, int]:
-    sub = query.with_only_columns(Candidacy.status).subquery()
+    sub = query.with_only_columns(Candidacy.status).order_by(None).subquery()
     rows = db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
     return {Status(status): n for status, n in rows}
 
@@ -296,14 +372,15 @@ def skill_of(candidacy: Candidacy, skill_id: int) -> Skill | None:
     )
 
 
-def block_badges_of(candidacy: Candidacy) -> list[BadgeAssertion]:
-    return list(
-        db.session.scalars(
-            select(BadgeAssertion).where(
-                BadgeAssertion.candidacy_id == candidacy.id, BadgeAssertion.block_id.is_not(None)
-            )
-        )
-    )
+def block_badges_of(candidacy: Candidacy) -> list:
+    """The badges of the blocks a jury validated: their public id and their block's code and
+    label, in one query."""
+    return db.session.execute(
+        select(BadgeAssertion.public_id, CompetenceBlock.code, CompetenceBlock.label)
+        .join(CompetenceBlock, CompetenceBlock.id == BadgeAssertion.block_id)
+        .where(BadgeAssertion.candidacy_id == candidacy.id)
+        .order_by(CompetenceBlock.position, BadgeAssertion.id)
+    ).all()
 
 
 def assertion_by_public_id(public_id: str) -> BadgeAssertion | None:
@@ -338,12 +415,11 @@ def page_of(query: Select, page: int, size: int) -> tuple[list, int, int]:
     return items, total, page
 
 
-def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:
+def queue_page(query: Select, page: int, size: int, total: int) -> tuple[list, int]:
     """One page of a queue (`query` selects candidacies joined to their certification, in
-    order) as the columns the queue shows — the candidate's name, the certification, the
-    department, the status and since when —, the total and the page shown (the last one if
-    `page` lies beyond it): two queries, no objects hydrated."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    order, `total` of them) as the columns the queue shows — the candidate's name, the
+    certification, the department, the status and since when — and the page shown (the last
+    one if `page` lies beyond it): one query, no objects hydrated."""
     page = paging.within(page, total, size)
     rows = db.session.execute(
         query.with_only_columns(
@@ -360,7 +436,7 @@ def queue_page(query: Select, page: int, size: int) -> tuple[list, int, int]:
         .limit(size)
         .offset(paging.offset(page, size))
     ).all()
-    return rows, total, page
+    return rows, page
 
 
 # "What needs me now" (the spaces registry's cards)

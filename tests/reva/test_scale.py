@@ -13,8 +13,9 @@ from sqlalchemy import insert
 from app.core.models import utcnow
 from app.core.querycount import count_queries
 from app.extensions import db
-from app.reva.models import Candidacy, CandidacyEvent, Status
-from tests.reva.factories import World
+from app.reva import candidacies
+from app.reva.models import Candidacy, CandidacyEvent, CertifierPerimeter, Status
+from tests.reva.factories import CertificationFactory, World
 
 
 def _bulk_candidacies(world: World, n: int, candidate_id: int) -> None:
@@ -128,3 +129,70 @@ def test_the_candidacy_page_runs_the_same_statements_for_10_and_1000_events(clie
     many, page = statements(client, url)
     assert many == few
     assert "Étape 989" in page
+
+
+def test_the_certifier_queue_lists_their_perimeter_once_and_counts_the_filtered_status(
+    client, login_as
+):
+    """The perimeter is joined, not tested per row: two departments of one authority list each
+    candidacy once; another department, another authority or a project stays out. The filtered
+    total is the status's count."""
+    world = World()
+    perimeter = CertifierPerimeter(
+        user_id=world.certifier.id,
+        authority_id=world.certification.authority.id,
+        department="75",
+    )
+    db.session.add(perimeter)
+    db.session.commit()
+    sent = world.candidacy(status=Status.FEASIBILITY_SENT)
+    _bulk_candidacies(world, 59, sent.candidate_id)  # 60 feasibility files sent in the 93
+    in_paris = world.candidacy(status=Status.SUBMITTED, department="75")
+    elsewhere = world.candidacy(status=Status.SUBMITTED, department="13")
+    other_authority = World().candidacy(status=Status.SUBMITTED)
+    project = world.candidacy(status=Status.PROJECT)
+    login_as(world.certifier)
+
+    everything = statements(client, "/reva/certificateur/?page=2")[1]
+    assert "Toutes (61)" in everything and "61 candidatures — page 2, 50 par page" in everything
+    listed = set(re.findall(r'href="/reva/candidatures/([^"]+)"', everything))
+    listed |= set(
+        re.findall(
+            r'href="/reva/candidatures/([^"]+)"', statements(client, "/reva/certificateur/")[1]
+        )
+    )
+    assert len(listed) == 61 and in_paris.public_id in listed
+    for outside in (elsewhere, other_authority, project):
+        assert outside.public_id not in listed
+
+    filtered = statements(client, "/reva/certificateur/?statut=submitted")[1]
+    assert "1 candidature" in filtered and "page 2" not in filtered
+    assert filtered.count('href="/reva/candidatures/') == 1
+    sent_only = statements(client, "/reva/certificateur/?statut=feasibility_sent&page=2")[1]
+    assert "60 candidatures — page 2, 50 par page" in sent_only
+    assert sent_only.count('href="/reva/candidatures/') == 10
+
+
+def test_the_candidacy_page_shows_every_validated_block_in_the_same_statements(client, login_as):
+    """Blocks and competences come in one query, block badges with their block in one more."""
+    counts = {}
+    for blocks in (1, 4):
+        world = World()
+        world.certification = CertificationFactory(
+            authority=world.certification.authority, blocks=blocks
+        )
+        candidacy = world.candidacy(status=Status.JURY_SCHEDULED)
+        validated = list(world.certification.blocks)
+        candidacies.record_jury_result(
+            candidacy, world.certifier, "record_partial_validation", validated, "", notify=False
+        )
+        db.session.commit()
+        login_as(world.accompagnateur)
+        counts[blocks], page = statements(client, f"/reva/candidatures/{candidacy.public_id}")
+        validated_list = page.split("Blocs validés par le jury")[1].split("</ul>")[0]
+        assert validated_list.count("badge vérifiable") == blocks
+        for block in validated:
+            assert f"{block.code} — {block.label}" in validated_list
+            for competence in block.competences:
+                assert competence.label in page  # the feasibility file lists them
+    assert counts[1] == counts[4]

@@ -54,19 +54,7 @@ def _startup_forms(startup, year, given):
             cost_centre=startup.cost_centre.code if startup.cost_centre else None,
         )
         commitment_form.cost_centre.choices = _cost_centre_choices()
-        imputation_form = given.get("imputation_form") or forms.ImputationForm(
-            formdata=None,
-            cost_centre=startup.cost_centre.code if startup.cost_centre else None,
-            activity_code=startup.activity_code,
-        )
-        imputation_form.cost_centre.choices = _cost_centre_choices()
-        report_form = given.get("report_form") or forms.SubsidyReportForm(formdata=None)
-        report_form.commitment.choices = _subsidy_choices(startup)
-        result.update(
-            commitment_form=commitment_form,
-            imputation_form=imputation_form,
-            report_form=report_form,
-        )
+        result["commitment_form"] = commitment_form
     if perms.can_change_allocation(user):
         allocation_form = given.get("allocation_form") or forms.AllocationForm(
             formdata=None, year=year
@@ -121,8 +109,7 @@ def _startup_page(startup, year, status=200, **given):
     entries, total, page = queries.ledger_page(
         year, startup.id, paging.requested_page(), LEDGER_PAGE_SIZE
     )
-    dashboard = queries.consumption(year)
-    row = next(r for r in dashboard.rows if r.startup.id == startup.id)
+    (row,) = queries.consumption(year, startup_id=startup.id).rows
     context = dict(
         startup=startup,
         year=year,
@@ -135,6 +122,7 @@ def _startup_page(startup, year, status=200, **given):
         history=queries.allocation_history(startup.id),
         reports=queries.subsidy_reports(startup.id),
         chorus_error=given.get("chorus_error"),
+        can_record=perms.can_record_ledger(me()),
         today=clock.today(),
         **_startup_forms(startup, year, given),
     )
@@ -182,7 +170,8 @@ def _form_year(on):
     return on.year if on else clock.today().year
 
 
-# A payment and a cancellation have their own page: their choice lists name every open entry.
+# A payment, a cancellation, an expected report and the imputation have their own page: their
+# choice lists name every open entry (every subsidy for a report, every cost centre).
 
 
 def _payment_form(startup, submitted=False):
@@ -201,19 +190,33 @@ def _cancellation_form(startup, year, submitted=False):
     return form
 
 
+ENTRY_HEADINGS = {
+    "payment_form": "Paiement (CP)",
+    "cancellation_form": "Annulation (correction)",
+    "report_form": "Attendre un compte rendu de subvention",
+    "imputation_form": "Imputation CHORUS de la startup (DNUM)",
+}
+
+
 def _entry_page(startup, year, status=200, **form):
-    heading = "Paiement (CP)" if "payment_form" in form else "Annulation (correction)"
-    context = {"payment_form": None, "cancellation_form": None, **form}
+    (name,) = form
+    heading = ENTRY_HEADINGS[name]
+    context = dict.fromkeys(ENTRY_HEADINGS) | form
     return render_template(
         "finance/entry.html", startup=startup, year=year, heading=heading, **context
     ), status
 
 
+def _blank_entry_page(slug, **build):
+    """The entry page of the one form `build` names, blank (built for the URL's start-up)."""
+    startup = _startup(slug)
+    return _entry_page(startup, year_param(), **{name: b(startup) for name, b in build.items()})
+
+
 @bp.get("/startups/<slug>/paiements")
 @allowed(perms.can_record_ledger)
 def payment_page(slug: str):
-    startup = _startup(slug)
-    return _entry_page(startup, year_param(), payment_form=_payment_form(startup))
+    return _blank_entry_page(slug, payment_form=_payment_form)
 
 
 @bp.get("/startups/<slug>/annulations")
@@ -328,12 +331,31 @@ def retranscribe(slug: str):
     return _startup_page(startup, year_param(), 422, chorus_error=(form.entry.data, message))
 
 
+def _imputation_form(startup, submitted=False):
+    form = (
+        forms.ImputationForm()
+        if submitted
+        else forms.ImputationForm(
+            formdata=None,
+            cost_centre=startup.cost_centre.code if startup.cost_centre else None,
+            activity_code=startup.activity_code,
+        )
+    )
+    form.cost_centre.choices = _cost_centre_choices()
+    return form
+
+
+@bp.get("/startups/<slug>/imputation")
+@allowed(perms.can_record_ledger)
+def imputation_page(slug: str):
+    return _blank_entry_page(slug, imputation_form=_imputation_form)
+
+
 @bp.post("/startups/<slug>/imputation")
 @allowed(perms.can_record_ledger)
 def set_imputation(slug: str):
     startup = _startup(slug)
-    form = forms.ImputationForm()
-    form.cost_centre.choices = _cost_centre_choices()
+    form = _imputation_form(startup, submitted=True)
     if form.validate():
         centre = queries.cost_centre_by_code(form.cost_centre.data)
         startups.set_imputation(
@@ -341,15 +363,26 @@ def set_imputation(slug: str):
         )
         flash("L'imputation CHORUS de la startup est enregistrée.", "success")
         return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=year_param()))
-    return _startup_page(startup, year_param(), 422, imputation_form=form)
+    return _entry_page(startup, year_param(), 422, imputation_form=form)
+
+
+def _report_form(startup, submitted=False):
+    form = forms.SubsidyReportForm() if submitted else forms.SubsidyReportForm(formdata=None)
+    form.commitment.choices = _subsidy_choices(startup)
+    return form
+
+
+@bp.get("/startups/<slug>/comptes-rendus")
+@allowed(perms.can_record_ledger)
+def report_page(slug: str):
+    return _blank_entry_page(slug, report_form=_report_form)
 
 
 @bp.post("/startups/<slug>/comptes-rendus")
 @allowed(perms.can_record_ledger)
 def expect_report(slug: str):
     startup = _startup(slug)
-    form = forms.SubsidyReportForm()
-    form.commitment.choices = _subsidy_choices(startup)
+    form = _report_form(startup, submitted=True)
     if form.validate():
         try:
             subsidies.expect_report(
@@ -363,7 +396,7 @@ def expect_report(slug: str):
         else:
             flash("Le compte rendu attendu est enregistré.", "success")
             return htmx.redirect(url_for("finance.startup", slug=startup.slug, annee=year_param()))
-    return _startup_page(startup, year_param(), 422, report_form=form)
+    return _entry_page(startup, year_param(), 422, report_form=form)
 
 
 @bp.post("/comptes-rendus/<int:report_id>/recu")

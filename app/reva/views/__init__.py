@@ -36,8 +36,11 @@ def render_queue(
 ):
     """A queue, one page of 50 at a time (`rows`: the candidacies listed, in order; `every`: all
     the user's candidacies, counted by status for the filter tags)."""
-    selected, _ = selected_status()
-    page_rows, total, page = queries.queue_page(rows, paging.requested_page(), QUEUE_PAGE_SIZE)
+    selected, statuses = selected_status()
+    counts = queries.count_by_status(every)
+    # `rows` is `every` narrowed to the selected status: its total is already counted.
+    total = counts.get(statuses[0], 0) if statuses else sum(counts.values())
+    page_rows, page = queries.queue_page(rows, paging.requested_page(), QUEUE_PAGE_SIZE, total)
     return render_template(
         "reva/queue.html",
         title=title,
@@ -46,7 +49,7 @@ def render_queue(
         total=total,
         page=page,
         page_size=QUEUE_PAGE_SIZE,
-        counts=queries.count_by_status(every),
+        counts=counts,
         awaiting=candidacies.statuses_awaiting(actor),
         selected=selected,
         now=utcnow(),

@@ -52,38 +52,53 @@ def _milestones(candidacy, events):
 
 
 def render_candidacy(candidacy, actors, status: int = 200, error: str | None = None, **forms):
-    certification = queries.certification_with_blocks(candidacy.certification_id)
+    """The page, with only the forms the user may send (a form given in `forms` — one sent
+    back with its errors — replaces the blank one)."""
+    certification = candidacy.certification  # loaded with the candidacy, and its authority
+    blocks = queries.blocks_of(certification.id)
     skills = queries.skills_of(candidacy)
     events = queries.events_of(candidacy)
     offered = [t for t in candidacies.available(candidacy, actors & HUMAN_ACTORS)]
-    result_form = forms.get("result_form") or JuryResultForm(formdata=None)
-    result_form.blocks.choices = choices(
-        (b.id, f"{b.code} — {b.label}") for b in certification.blocks
-    )
-    endorse_form = EndorseForm(formdata=None)
-    endorse_form.competence_id.choices = choices(
-        (c.id, f"{b.code} — {c.label}") for b in certification.blocks for c in b.competences
-    )
-    share_form = forms.get("share_form") or ShareForm(formdata=None)
-    share_form.skill_ids.choices = choices((s.id, s.title) for s in skills)
+    dedicated = {t.name for t in offered if t.name in DEDICATED}
+    can_edit_file = perms.can_edit_file(actors, candidacy)
+    can_write_skills = perms.can_write_skills(actors, candidacy)
+    can_endorse = perms.can_endorse_skill(actors)
+    can_share = perms.can_share(actors)
+    survey_asked = Actor.CANDIDATE in actors and surveys.is_asked(candidacy)
+
+    def form(name, cls, shown):
+        return forms.get(name) or (cls(formdata=None) if shown else None)
+
+    result_form = form("result_form", JuryResultForm, "record_full_validation" in dedicated)
+    if result_form is not None:
+        result_form.blocks.choices = choices((b.id, f"{b.code} — {b.label}") for b in blocks)
+    endorse_form = None
+    if can_endorse and skills:
+        endorse_form = EndorseForm(formdata=None)
+        endorse_form.competence_id.choices = choices(
+            (c.id, f"{b.code} — {c.label}") for b in blocks for c in b.competences
+        )
+    share_form = form("share_form", ShareForm, can_share)
+    if share_form is not None:
+        share_form.skill_ids.choices = choices((s.id, s.title) for s in skills)
     context = dict(
         candidacy=candidacy,
         certification=certification,
+        blocks=blocks,
         actors=actors,
         events=events,
         milestones=_milestones(candidacy, events),
         step=candidacies.next_step(candidacy),
         offered=[t for t in offered if t.name not in DEDICATED],
-        dedicated={t.name for t in offered if t.name in DEDICATED},
+        dedicated=dedicated,
         error=error,
-        comment_form=forms.get("comment_form") or CommentForm(formdata=None),
-        path_form=forms.get("path_form") or PathForm(formdata=None),
-        jury_form=forms.get("jury_form") or JuryForm(formdata=None),
+        path_form=form("path_form", PathForm, "send_path" in dedicated),
+        jury_form=form("jury_form", JuryForm, "schedule_jury" in dedicated),
         result_form=result_form,
-        skill_form=forms.get("skill_form") or SkillForm(formdata=None),
+        skill_form=form("skill_form", SkillForm, can_write_skills),
         endorse_form=endorse_form,
         share_form=share_form,
-        attachment_form=forms.get("attachment_form") or AttachmentForm(formdata=None),
+        attachment_form=form("attachment_form", AttachmentForm, can_edit_file),
         attachment_error=forms.get("attachment_error"),
         assessment_errors=forms.get("assessment_errors") or {},
         assessments=queries.assessments_of(candidacy),
@@ -91,14 +106,14 @@ def render_candidacy(candidacy, actors, status: int = 200, error: str | None = N
         mastery_choices=MASTERY_CHOICES,
         skills=skills,
         block_badges=queries.block_badges_of(candidacy),
-        share_links=queries.share_links_of(candidacy) if perms.can_share(actors) else [],
-        can_edit_file=perms.can_edit_file(actors, candidacy),
-        can_write_skills=perms.can_write_skills(actors, candidacy),
-        can_endorse=perms.can_endorse_skill(actors),
+        share_links=queries.share_links_of(candidacy) if can_share else [],
+        can_edit_file=can_edit_file,
+        can_write_skills=can_write_skills,
+        can_endorse=can_endorse,
         today=utcnow().date(),
-        survey_asked=Actor.CANDIDATE in actors and surveys.is_asked(candidacy),
+        survey_asked=survey_asked,
         survey_answer=surveys.answer_of(candidacy) if Actor.CANDIDATE in actors else None,
-        survey_form=forms.get("survey_form") or SurveyForm(formdata=None),
+        survey_form=form("survey_form", SurveyForm, survey_asked),
     )
     return make_response(render_template("reva/candidacy.html", **context), status)
 
