@@ -49,10 +49,13 @@ def back_to(notebook, anchor=""):
     )
 
 
-def _join_url(notebook) -> str:
+def _join_url(notebook, listed: bool | None = None) -> str:
     """The identity page of a notebook found by an exact-match search: members and coordinators
-    reach it by its id; another professional through a grant bound to them and this notebook."""
-    if perms.access_level(acting_user(), notebook, g.territory) > Access.NONE:
+    reach it by its id; another professional through a grant bound to them and this notebook.
+    `listed`, when the search knows it, is `perms.access_level(...) > Access.NONE`."""
+    if listed is None:
+        listed = perms.access_level(acting_user(), notebook, g.territory) > Access.NONE
+    if listed:
         return url_for("carnet.identity", notebook_id=notebook.id)
     token = grants.issue(acting_user(), JOIN, notebook.id)
     return url_for("carnet.granted_identity", grant=token)
@@ -91,6 +94,9 @@ def notebooks():
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
         )
+    # What awaits the professional tops their home (the list's first page, unfiltered): not a
+    # search, a filter, a further page or an htmx refresh of the results.
+    at_home = page == 1 and not hx.is_htmx() and not any(f.data for f in form)
     context = dict(
         form=form,
         rows=rows,
@@ -98,7 +104,7 @@ def notebooks():
         page=page,
         page_size=PAGE_SIZE,
         survey_due=surveys.is_due(acting_user(), g.territory),
-        landing=None if hx.is_htmx() else queries.professional_landing(acting_user()),
+        landing=queries.professional_landing(acting_user()) if at_home else None,
         PARIS=PARIS,
     )
     return hx.render(
@@ -182,13 +188,14 @@ def search():
     status = 200
     if request.method == "POST":
         if form.validate():
-            found = queries.exact_matches(
+            found = queries.exact_matches_for(
+                acting_user(),
                 last_name=form.last_name.data or "",
                 first_name=form.first_name.data or "",
                 birth_date=form.birth_date.data,
                 nir=form.nir.data,
             )
-            results = [(notebook, _join_url(notebook)) for notebook in found]
+            results = [(notebook, _join_url(notebook, listed)) for notebook, listed in found]
         else:
             status = 422
     return render_template("carnet/search.html", form=form, results=results), status
