@@ -293,8 +293,9 @@ def notebooks_supported_by(
 ) -> tuple[list[SupportedRow], int]:
     """The professional's notebooks (active member, any consent state), searched by name and
     birth date; filtered by barrier theme only among those whose content they see, and showing
-    barrier counts only for those. Two queries whatever the size: the count of the user's
-    notebooks, and one page of the columns shown (no notebook, member or user is hydrated)."""
+    barrier counts only for those. One query whatever the size: one page of the columns shown
+    (no notebook, member or user is hydrated), each row with the total (counted apart past the
+    first page)."""
     # `_supported_by(user)` as a join (one membership per user and notebook), so that the
     # database walks the user's memberships rather than every notebook of the territory.
     membership = and_(
@@ -337,7 +338,6 @@ def notebooks_supported_by(
         stmt = stmt.where(
             or_(Notebook.last_modified_at.is_(None), Notebook.last_modified_at < cutoff)
         )
-    total = count(stmt)
     open_barriers = (
         select(func.count(Barrier.id))
         .where(Barrier.notebook_id == Notebook.id, Barrier.status != BarrierStatus.LIFTED)
@@ -354,12 +354,16 @@ def notebooks_supported_by(
             visible.label("visible"),
             open_barriers.label("open_barriers"),
             (referent.first_name + " " + referent.last_name).label("referent"),
+            func.count().over().label("total"),  # the user's notebooks, with the same query
         )
         .outerjoin(referent, referent.id == Notebook.referent_id)
         .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
         .limit(limit)
         .offset(offset)
     ).all()
+    # Past the first page, counted apart (a page past the last has no row to carry it): as
+    # many queries for a page whatever the data.
+    total = count(stmt) if offset else rows[0].total if rows else 0
     return [
         SupportedRow(
             id=row.id,
@@ -535,7 +539,7 @@ def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
     person). Tied to the notebook's own identity: its id (never reused) and its lifetime — an
     attempt on its id before it existed was someone probing ids, not its history. Refused attempts are grouped per person and day, so that a prober's many attempts
     take one line and never push the real readers away. Returns (rows, total lines); each row
-    has `at`, `actor_id`, `action`, `detail` and `times`."""
+    has `at`, `actor_id`, `action`, `detail`, `times` and `actor_name`."""
     mine = (
         AuditEntry.object_type == "notebook",
         AuditEntry.object_id == notebook.id,
@@ -561,11 +565,24 @@ def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
         .group_by(AuditEntry.actor_id, func.date(AuditEntry.at))
     )
     lines = union_all(reads_and_changes, refusals).subquery()
-    total = db.session.scalar(select(func.count()).select_from(lines)) or 0
+    # One query: the page, each line with its author's name and the number of lines (a window
+    # over all of them).
     rows = db.session.execute(
-        select(lines).order_by(lines.c.at.desc()).limit(page_size).offset((page - 1) * page_size)
+        select(
+            lines,
+            (User.first_name + " " + User.last_name).label("actor_name"),
+            func.count().over().label("total"),
+        )
+        .outerjoin(User, User.id == lines.c.actor_id)
+        .order_by(lines.c.at.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     ).all()
-    return [_LogLine(*row) for row in rows], total
+    if page > 1:  # counted apart: a page past the last has no line to carry the total
+        total = db.session.scalar(select(func.count()).select_from(lines)) or 0
+    else:
+        total = rows[0].total if rows else 0
+    return [_LogLine(*row[:-1]) for row in rows], total
 
 
 @dataclass
@@ -575,6 +592,7 @@ class _LogLine:
     action: str
     detail: str
     times: int
+    actor_name: str | None  # None for an information system (or an account since deleted)
 
     def __post_init__(self):
         if isinstance(self.at, str):  # SQLite hands the grouped maximum back as text
@@ -595,23 +613,34 @@ class Landing:
 
 def professional_landing(user, limit: int = 10) -> Landing:
     """What awaits the professional now: their requests the person has not answered yet, and
-    their upcoming appointments, soonest first (identity only: names and dates)."""
+    their upcoming appointments, soonest first (identity only: names and dates). One query:
+    both lists, `limit` lines each, as one union."""
     person = (Beneficiary.first_name + " " + Beneficiary.last_name).label("person")
-    pending = db.session.execute(
-        select(Notebook.id, person, Consent.created_at)
+    # The notebooks the user actively supports (`_supported_by(user)`, as a join).
+    supported = and_(
+        NotebookMember.notebook_id == Notebook.id,
+        NotebookMember.user_id == user.id,
+        NotebookMember.active.is_(True),
+    )
+    pending = (
+        select(
+            literal("pending").label("kind"), Consent.created_at.label("at"), Notebook.id, person
+        )
         .join(Consent, Consent.notebook_id == Notebook.id)
         .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .join(NotebookMember, supported)
         .where(
             Consent.user_id == user.id,
             Consent.status == ConsentStatus.REQUESTED,
             Notebook.archived_at.is_(None),
-            Notebook.id.in_(_supported_by(user)),
+            _holds_role(user, Role.PROFESSIONAL),
         )
         .order_by(Consent.created_at)
         .limit(limit)
-    ).all()
-    appointments = db.session.execute(
-        select(Appointment.at, Notebook.id, person)
+        .subquery()
+    )
+    appointments = (
+        select(literal("appointment").label("kind"), Appointment.at, Notebook.id, person)
         .join(NotebookMember, NotebookMember.id == Appointment.member_id)
         .join(Notebook, Notebook.id == Appointment.notebook_id)
         .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
@@ -624,9 +653,12 @@ def professional_landing(user, limit: int = 10) -> Landing:
         )
         .order_by(Appointment.at)
         .limit(limit)
-    ).all()
+        .subquery()
+    )
+    rows = db.session.execute(union_all(select(pending), select(appointments))).all()
     return Landing(
-        pending=[tuple(r) for r in pending], appointments=[tuple(r) for r in appointments]
+        pending=[(r.id, r.person, r.at) for r in rows if r.kind == "pending"],
+        appointments=[(r.at, r.id, r.person) for r in rows if r.kind == "appointment"],
     )
 
 
