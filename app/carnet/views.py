@@ -274,24 +274,39 @@ def _page_context(notebook, **forms_in_error):
     events = queries.timeline(
         notebook, [b.id for b in notebook.barriers if can_detail(b)], limit=TIMELINE_SIZE
     )
+    can_write_notes = perms.can_write_professional_notes(user, notebook, g.territory)
+
+    def form(name, make, shown=True):
+        """The form in error if any, a blank one where the page shows it, None elsewhere."""
+        return forms_in_error.get(name) or (make() if shown else None)
+
     return dict(
         notebook=notebook,
         owner=owner_,
         can_detail=can_detail,
-        can_write_notes=perms.can_write_professional_notes(user, notebook, g.territory),
+        can_write_notes=can_write_notes,
         covered=lambda member: perms.member_is_covered(member, notebook),
         extends_to_structure=lambda consent: perms.may_extend_to_structure(consent, notebook),
         events=events,
-        barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
-        interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
-        appointment_form=forms_in_error.get("appointment_form")
-        or forms.AppointmentForm(formdata=None),
+        barrier_form=form("barrier_form", lambda: forms.BarrierForm(formdata=None)),
+        interview_form=form(
+            "interview_form", lambda: forms.InterviewForm(formdata=None), can_write_notes
+        ),
+        appointment_form=form(
+            "appointment_form", lambda: forms.AppointmentForm(formdata=None), can_write_notes
+        ),
         AppointmentStatus=AppointmentStatus,
         PARIS=PARIS,
-        diagnostic_form=forms_in_error.get("diagnostic_form")
-        or forms.DiagnosticForm(formdata=None, obj=notebook),
-        contact_form=forms_in_error.get("contact_form")
-        or forms.ContactForm(formdata=None, obj=notebook.beneficiary),
+        diagnostic_form=form(
+            "diagnostic_form",
+            lambda: forms.DiagnosticForm(formdata=None, obj=notebook),
+            can_write_notes,
+        ),
+        contact_form=form(
+            "contact_form",
+            lambda: forms.ContactForm(formdata=None, obj=notebook.beneficiary),
+            owner_,
+        ),
         errors_for=forms_in_error.get("errors_for"),
         error_form=forms_in_error.get("error_form"),
         BarrierStatus=BarrierStatus,
