@@ -13,8 +13,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relationship
 
 from app.core.models import (
     NEVER_REUSED,
@@ -211,6 +214,10 @@ class Notebook(TerritoryScoped, TimestampMixin, db.Model):
             "last_modified_at",
             "archived_at",
         ),
+        # The notebooks waiting for a referent (`referent_id IS NULL`), found without walking
+        # the territory's notebooks. referent_id first: a query on the territory alone must not
+        # pick this index (SQLite would then walk the territory rather than a user's members).
+        Index("ix_notebook_referent_id_territory_id", "referent_id", "territory_id"),
         NEVER_REUSED,
     )
 
@@ -230,6 +237,9 @@ class Notebook(TerritoryScoped, TimestampMixin, db.Model):
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Denormalised from the members, kept by `_keep_referent` (below) at every flush: the user
+    # who is the notebook's active referent, NULL while the notebook waits for one.
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="notebook")
     members: Mapped[list[NotebookMember]] = relationship(
@@ -529,3 +539,64 @@ class ApiToken(TerritoryScoped, TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     structure = relationship("Structure")
+
+
+# The notebook's referent, kept on the notebook
+
+
+def active_referent_of(notebook_id):
+    """The user id of the notebook's active referent (the earliest to join if several), as a
+    scalar subquery correlated to `notebook_id` (a column or a value)."""
+    return (
+        select(NotebookMember.user_id)
+        .where(
+            NotebookMember.notebook_id == notebook_id,
+            NotebookMember.is_referent.is_(True),
+            NotebookMember.active.is_(True),
+        )
+        .order_by(NotebookMember.joined_at, NotebookMember.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_REFERENT_FIELDS = ("is_referent", "active", "notebook_id")
+
+
+def _changes_referent(member, session) -> bool:
+    if member in session.new or member in session.deleted:
+        return True
+    state = attributes.instance_state(member)
+    return any(state.attrs[name].history.has_changes() for name in _REFERENT_FIELDS)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_referent(session, flush_context) -> None:
+    """Whatever wrote the members (a coordinator naming a referent, a professional joining, an
+    import, a test's factory), `Notebook.referent_id` follows them in the same transaction."""
+    touched = {
+        notebook_id
+        for member in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(member, NotebookMember) and _changes_referent(member, session)
+        for notebook_id in (
+            member.notebook_id,
+            *attributes.instance_state(member).attrs.notebook_id.history.deleted,
+        )
+        if notebook_id is not None
+    }
+    if not touched:
+        return
+    table = Notebook.__table__
+    connection = session.connection()
+    connection.execute(
+        update(table)
+        .where(table.c.id.in_(touched))
+        .values(referent_id=active_referent_of(table.c.id))
+    )
+    referents = connection.execute(
+        select(table.c.id, table.c.referent_id).where(table.c.id.in_(touched))
+    ).all()
+    for notebook_id, referent_id in referents:
+        notebook = session.identity_map.get(session.identity_key(Notebook, notebook_id))
+        if notebook is not None:
+            attributes.set_committed_value(notebook, "referent_id", referent_id)

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, distinct, exists, func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Membership, User
 from app.accounts.roles import Role
@@ -22,6 +23,7 @@ from app.carnet.models import (
     Beneficiary,
     Consent,
     ConsentStatus,
+    Interview,
     Notebook,
     NotebookMember,
     Objective,
@@ -52,19 +54,38 @@ def notebook_or_none(notebook_id: int) -> Notebook | None:
 
 
 def with_sections(notebook: Notebook) -> Notebook:
-    """Load the sections the notebook page shows (barriers with their objectives and actions,
-    interviews, appointments) in a constant number of queries; what is loaded already stays."""
-    db.session.execute(
-        select(Notebook)
-        .where(Notebook.id == notebook.id)
-        .options(
-            selectinload(Notebook.barriers)
-            .selectinload(Barrier.objectives)
-            .selectinload(Objective.actions),
-            selectinload(Notebook.interviews),
-            selectinload(Notebook.appointments).joinedload(Appointment.member),
-        )
-    ).all()
+    """Load the sections the notebook page shows in three queries, however full: the barriers
+    with their objectives and actions (one joined query), the interviews, the appointments."""
+    barriers = db.session.scalars(
+        select(Barrier)
+        .where(Barrier.notebook_id == notebook.id)
+        .options(joinedload(Barrier.objectives).joinedload(Objective.actions))
+        .order_by(Barrier.created_at, Barrier.id)
+    ).unique()
+    set_committed_value(notebook, "barriers", list(barriers))
+    set_committed_value(
+        notebook,
+        "interviews",
+        list(
+            db.session.scalars(
+                select(Interview)
+                .where(Interview.notebook_id == notebook.id)
+                .order_by(Interview.date.desc(), Interview.id)
+            )
+        ),
+    )
+    set_committed_value(
+        notebook,
+        "appointments",
+        list(
+            db.session.scalars(
+                select(Appointment)
+                .where(Appointment.notebook_id == notebook.id)
+                .options(joinedload(Appointment.member))
+                .order_by(Appointment.at.desc(), Appointment.id)
+            )
+        ),
+    )
     return notebook
 
 
@@ -273,10 +294,8 @@ def notebooks_supported_by(
 ) -> tuple[list[SupportedRow], int, int]:
     """The professional's notebooks (active member, any consent state), searched by name and
     birth date; filtered by barrier theme only among those whose content they see, and showing
-    barrier counts only for those. Two queries whatever the size: the count of the user's
-    notebooks, and one page of the columns shown (no notebook, member or user is hydrated).
-    Returns the rows, the count and the page shown (the last one if `page` lies beyond it)."""
-    visible = _content_visible(user)
+    barrier counts only for those. One page of the columns shown (no notebook, member or user is
+    hydrated), paged by `paging.window_page`. Returns the rows, the total and the page shown."""
     # `_supported_by(user)` as a join (one membership per user and notebook), so that the
     # database walks the user's memberships rather than every notebook of the territory.
     membership = and_(
@@ -284,6 +303,9 @@ def notebooks_supported_by(
         NotebookMember.user_id == user.id,
         NotebookMember.active.is_(True),
     )
+    # `_content_visible(user)` on the joined rows: that membership covered by a consent (the
+    # professional role is required below), or the user's own notebook.
+    visible = or_(covering_consent_clause(NotebookMember), Beneficiary.user_id == user.id)
     stmt = (
         select(Notebook.id)
         .join(NotebookMember, membership)
@@ -310,21 +332,20 @@ def notebooks_supported_by(
             ),
         )
     if without_referent:
-        stmt = stmt.where(~_has_referent())
+        stmt = stmt.where(Notebook.referent_id.is_(None))
     if inactive:
         cutoff = utcnow() - timedelta(days=30)
         stmt = stmt.where(
             or_(Notebook.last_modified_at.is_(None), Notebook.last_modified_at < cutoff)
         )
-    total = count(stmt)
-    page = paging.within(page, total, page_size)
     open_barriers = (
         select(func.count(Barrier.id))
         .where(Barrier.notebook_id == Notebook.id, Barrier.status != BarrierStatus.LIFTED)
         .correlate(Notebook)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    referent = aliased(User)
+    paged = (
         stmt.add_columns(
             Beneficiary.last_name,
             Beneficiary.first_name,
@@ -332,12 +353,14 @@ def notebooks_supported_by(
             Notebook.last_modified_at,
             visible.label("visible"),
             open_barriers.label("open_barriers"),
-            _referent_name().label("referent"),
+            (referent.first_name + " " + referent.last_name).label("referent"),
+            func.count().over().label("total"),  # the user's notebooks, with the same query
         )
+        .outerjoin(referent, referent.id == Notebook.referent_id)
         .order_by(Beneficiary.last_name, Beneficiary.first_name, Notebook.id)
-        .limit(page_size)
-        .offset(paging.offset(page, page_size))
-    ).all()
+    )
+
+    rows, total, page = paging.window_page(paged, lambda: count(stmt), page, page_size)
     return (
         [
             SupportedRow(
@@ -357,53 +380,37 @@ def notebooks_supported_by(
     )
 
 
-def _has_referent(notebook=Notebook):
-    """The notebook has an active referent (EXISTS, correlated to `notebook`; selecting the id
-    lets the database answer from the referent index alone)."""
-    return (
-        select(NotebookMember.id)
-        .where(
-            NotebookMember.notebook_id == notebook.id,
-            NotebookMember.is_referent.is_(True),
-            NotebookMember.active.is_(True),
+def _exact_match(*, last_name: str, first_name: str, birth_date: date | None, nir: str | None):
+    """SELECT of the open notebooks matching exactly, their person loaded by the same join."""
+    if nir:
+        matching = (Beneficiary.nir == nir,)
+    else:
+        matching = (
+            func.lower(Beneficiary.last_name) == last_name.strip().lower(),
+            func.lower(Beneficiary.first_name) == first_name.strip().lower(),
+            Beneficiary.birth_date == birth_date,
         )
-        .correlate(notebook)
-        .exists()
-    )
-
-
-def _referent_name(notebook=Notebook):
-    """The full name of the notebook's active referent (a correlated scalar subquery)."""
     return (
-        select(User.first_name + " " + User.last_name)
-        .join(NotebookMember, NotebookMember.user_id == User.id)
-        .where(
-            NotebookMember.notebook_id == notebook.id,
-            NotebookMember.is_referent.is_(True),
-            NotebookMember.active.is_(True),
-        )
-        .order_by(NotebookMember.joined_at, NotebookMember.id)
-        .limit(1)
-        .correlate(notebook)
-        .scalar_subquery()
+        select(Notebook)
+        .join(Notebook.beneficiary)
+        .where(*matching, Notebook.archived_at.is_(None))
+        .options(contains_eager(Notebook.beneficiary))
     )
 
 
 def exact_matches(*, last_name: str, first_name: str, birth_date: date | None, nir: str | None):
     """Exact-match search used before creating or joining: no browsing of the territory's people."""
-    if nir:
-        stmt = select(Notebook).join(Notebook.beneficiary).where(Beneficiary.nir == nir)
-    else:
-        stmt = (
-            select(Notebook)
-            .join(Notebook.beneficiary)
-            .where(
-                func.lower(Beneficiary.last_name) == last_name.strip().lower(),
-                func.lower(Beneficiary.first_name) == first_name.strip().lower(),
-                Beneficiary.birth_date == birth_date,
-            )
-        )
-    return db.session.scalars(stmt.where(Notebook.archived_at.is_(None))).all()
+    return db.session.scalars(
+        _exact_match(last_name=last_name, first_name=first_name, birth_date=birth_date, nir=nir)
+    ).all()
+
+
+def exact_matches_for(user, **criteria) -> list[tuple[Notebook, bool]]:
+    """`exact_matches` as `user` searches: each notebook with whether they may list it
+    (`notebooks_listed_for`, the list form of `perms.access_level` above NONE), in one query."""
+    listed = notebooks_listed_for(user).whereclause  # the rule, on the matching row itself
+    rows = db.session.execute(_exact_match(**criteria).add_columns(listed.label("listed")))
+    return [(row[0], bool(row.listed)) for row in rows]
 
 
 # What the notebook holds, for the person
@@ -534,7 +541,7 @@ def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
     attempt on its id before it existed was someone probing ids, not its history. Refused attempts are grouped per person and day, so that a prober's many attempts
     take one line and never push the real readers away. Returns (rows, total lines, the page
     shown: the last one if `page` lies beyond it); each row has `at`, `actor_id`, `action`,
-    `detail` and `times`."""
+    `detail`, `times` and `actor_name`."""
     mine = (
         AuditEntry.object_type == "notebook",
         AuditEntry.object_id == notebook.id,
@@ -560,15 +567,24 @@ def access_log(notebook: Notebook, *, page: int = 1, page_size: int = 50):
         .group_by(AuditEntry.actor_id, func.date(AuditEntry.at))
     )
     lines = union_all(reads_and_changes, refusals).subquery()
-    total = db.session.scalar(select(func.count()).select_from(lines)) or 0
-    page = paging.within(page, total, page_size)
-    rows = db.session.execute(
-        select(lines)
+    # The page, each line with its author's name and the number of lines (`paging.window_page`).
+    paged = (
+        select(
+            lines,
+            (User.first_name + " " + User.last_name).label("actor_name"),
+            func.count().over().label("total"),
+        )
+        .outerjoin(User, User.id == lines.c.actor_id)
         .order_by(lines.c.at.desc())
-        .limit(page_size)
-        .offset(paging.offset(page, page_size))
-    ).all()
-    return [_LogLine(*row) for row in rows], total, page
+    )
+
+    rows, total, page = paging.window_page(
+        paged,
+        lambda: db.session.scalar(select(func.count()).select_from(lines)) or 0,
+        page,
+        page_size,
+    )
+    return [_LogLine(*row[:-1]) for row in rows], total, page
 
 
 @dataclass
@@ -578,6 +594,7 @@ class _LogLine:
     action: str
     detail: str
     times: int
+    actor_name: str | None  # None for an information system (or an account since deleted)
 
     def __post_init__(self):
         if isinstance(self.at, str):  # SQLite hands the grouped maximum back as text
@@ -598,23 +615,34 @@ class Landing:
 
 def professional_landing(user, limit: int = 10) -> Landing:
     """What awaits the professional now: their requests the person has not answered yet, and
-    their upcoming appointments, soonest first (identity only: names and dates)."""
+    their upcoming appointments, soonest first (identity only: names and dates). One query:
+    both lists, `limit` lines each, as one union."""
     person = (Beneficiary.first_name + " " + Beneficiary.last_name).label("person")
-    pending = db.session.execute(
-        select(Notebook.id, person, Consent.created_at)
+    # The notebooks the user actively supports (`_supported_by(user)`, as a join).
+    supported = and_(
+        NotebookMember.notebook_id == Notebook.id,
+        NotebookMember.user_id == user.id,
+        NotebookMember.active.is_(True),
+    )
+    pending = (
+        select(
+            literal("pending").label("kind"), Consent.created_at.label("at"), Notebook.id, person
+        )
         .join(Consent, Consent.notebook_id == Notebook.id)
         .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
+        .join(NotebookMember, supported)
         .where(
             Consent.user_id == user.id,
             Consent.status == ConsentStatus.REQUESTED,
             Notebook.archived_at.is_(None),
-            Notebook.id.in_(_supported_by(user)),
+            _holds_role(user, Role.PROFESSIONAL),
         )
         .order_by(Consent.created_at)
         .limit(limit)
-    ).all()
-    appointments = db.session.execute(
-        select(Appointment.at, Notebook.id, person)
+        .subquery()
+    )
+    appointments = (
+        select(literal("appointment").label("kind"), Appointment.at, Notebook.id, person)
         .join(NotebookMember, NotebookMember.id == Appointment.member_id)
         .join(Notebook, Notebook.id == Appointment.notebook_id)
         .join(Beneficiary, Beneficiary.id == Notebook.beneficiary_id)
@@ -627,9 +655,12 @@ def professional_landing(user, limit: int = 10) -> Landing:
         )
         .order_by(Appointment.at)
         .limit(limit)
-    ).all()
+        .subquery()
+    )
+    rows = db.session.execute(union_all(select(pending), select(appointments))).all()
     return Landing(
-        pending=[tuple(r) for r in pending], appointments=[tuple(r) for r in appointments]
+        pending=[(r.id, r.person, r.at) for r in rows if r.kind == "pending"],
+        appointments=[(r.at, r.id, r.person) for r in rows if r.kind == "appointment"],
     )
 
 
@@ -725,12 +756,13 @@ def without_referent_page(page: int, page_size: int) -> tuple[list[Notebook], in
 
 
 def notebooks_without_referent():
-    """Active notebooks of the territory where no active member is the referent."""
-    return select(Notebook).where(Notebook.archived_at.is_(None), ~_has_referent())
+    """Active notebooks of the territory where no active member is the referent (the referent
+    is kept on the notebook: an index lookup, whatever the territory's size)."""
+    return select(Notebook).where(Notebook.archived_at.is_(None), Notebook.referent_id.is_(None))
 
 
 def count_without_referent() -> int:
-    """How many notebooks of the territory wait for a referent, counted from two indexes."""
+    """How many notebooks of the territory wait for a referent (from the referent index)."""
     return count(notebooks_without_referent().with_only_columns(Notebook.id))
 
 

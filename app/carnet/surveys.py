@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 
 from app.accounts.roles import Role
 from app.carnet.models import Beneficiary, NotebookMember, SurveyResponse
@@ -29,15 +29,21 @@ def respondent_kind(user, territory) -> str | None:
 
 
 def is_due(user, territory) -> bool:
-    """Asked at most once per 30 days (a skip counts), and only to people using a notebook."""
-    if respondent_kind(user, territory) is None:
+    """Asked at most once per 30 days (a skip counts), and only to people using a notebook.
+    One query (shown on every notebook page)."""
+    roles = user.roles_in(territory)
+    uses = []
+    if Role.PROFESSIONAL in roles:
+        uses.append(
+            exists().where(NotebookMember.user_id == user.id, NotebookMember.active.is_(True))
+        )
+    if Role.BENEFICIARY in roles:
+        uses.append(exists().where(Beneficiary.user_id == user.id))
+    if not uses:
         return False
     since = utcnow() - INTERVAL
-    return not db.session.scalar(
-        select(
-            exists().where(SurveyResponse.user_id == user.id, SurveyResponse.answered_at > since)
-        )
-    )
+    answered = exists().where(SurveyResponse.user_id == user.id, SurveyResponse.answered_at > since)
+    return bool(db.session.scalar(select(and_(or_(*uses), ~answered))))
 
 
 def record(user, territory, answers: dict | None) -> SurveyResponse:

@@ -49,10 +49,13 @@ def back_to(notebook, anchor=""):
     )
 
 
-def _join_url(notebook) -> str:
+def _join_url(notebook, listed: bool | None = None) -> str:
     """The identity page of a notebook found by an exact-match search: members and coordinators
-    reach it by its id; another professional through a grant bound to them and this notebook."""
-    if perms.access_level(acting_user(), notebook, g.territory) > Access.NONE:
+    reach it by its id; another professional through a grant bound to them and this notebook.
+    `listed`, when the search knows it, is `perms.access_level(...) > Access.NONE`."""
+    if listed is None:
+        listed = perms.access_level(acting_user(), notebook, g.territory) > Access.NONE
+    if listed:
         return url_for("carnet.identity", notebook_id=notebook.id)
     token = grants.issue(acting_user(), JOIN, notebook.id)
     return url_for("carnet.granted_identity", grant=token)
@@ -78,7 +81,7 @@ def index():
 @access.roles(Role.PROFESSIONAL)
 def notebooks():
     form = forms.ListFilterForm(request.args)
-    page = paging.requested_page()
+    page = requested = paging.requested_page()
     rows, total = ([], 0)
     if form.validate():
         rows, total, page = queries.notebooks_supported_by(
@@ -91,6 +94,9 @@ def notebooks():
             page=page,
             page_size=PAGE_SIZE,
         )
+    # What awaits the professional tops their home (the list's first page, unfiltered): not a
+    # search, a filter, a further page or an htmx refresh of the results.
+    at_home = requested == 1 and not hx.is_htmx() and not any(f.data for f in form)
     context = dict(
         form=form,
         rows=rows,
@@ -98,7 +104,7 @@ def notebooks():
         page=page,
         page_size=PAGE_SIZE,
         survey_due=surveys.is_due(acting_user(), g.territory),
-        landing=None if hx.is_htmx() else queries.professional_landing(acting_user()),
+        landing=queries.professional_landing(acting_user()) if at_home else None,
         PARIS=PARIS,
     )
     return hx.render(
@@ -182,13 +188,14 @@ def search():
     status = 200
     if request.method == "POST":
         if form.validate():
-            found = queries.exact_matches(
+            found = queries.exact_matches_for(
+                acting_user(),
                 last_name=form.last_name.data or "",
                 first_name=form.first_name.data or "",
                 birth_date=form.birth_date.data,
                 nir=form.nir.data,
             )
-            results = [(notebook, _join_url(notebook)) for notebook in found]
+            results = [(notebook, _join_url(notebook, listed)) for notebook, listed in found]
         else:
             status = 422
     return render_template("carnet/search.html", form=form, results=results), status
@@ -267,24 +274,39 @@ def _page_context(notebook, **forms_in_error):
     events = queries.timeline(
         notebook, [b.id for b in notebook.barriers if can_detail(b)], limit=TIMELINE_SIZE
     )
+    can_write_notes = perms.can_write_professional_notes(user, notebook, g.territory)
+
+    def form(name, make, shown=True):
+        """The form in error if any, a blank one where the page shows it, None elsewhere."""
+        return forms_in_error.get(name) or (make() if shown else None)
+
     return dict(
         notebook=notebook,
         owner=owner_,
         can_detail=can_detail,
-        can_write_notes=perms.can_write_professional_notes(user, notebook, g.territory),
+        can_write_notes=can_write_notes,
         covered=lambda member: perms.member_is_covered(member, notebook),
         extends_to_structure=lambda consent: perms.may_extend_to_structure(consent, notebook),
         events=events,
-        barrier_form=forms_in_error.get("barrier_form") or forms.BarrierForm(formdata=None),
-        interview_form=forms_in_error.get("interview_form") or forms.InterviewForm(formdata=None),
-        appointment_form=forms_in_error.get("appointment_form")
-        or forms.AppointmentForm(formdata=None),
+        barrier_form=form("barrier_form", lambda: forms.BarrierForm(formdata=None)),
+        interview_form=form(
+            "interview_form", lambda: forms.InterviewForm(formdata=None), can_write_notes
+        ),
+        appointment_form=form(
+            "appointment_form", lambda: forms.AppointmentForm(formdata=None), can_write_notes
+        ),
         AppointmentStatus=AppointmentStatus,
         PARIS=PARIS,
-        diagnostic_form=forms_in_error.get("diagnostic_form")
-        or forms.DiagnosticForm(formdata=None, obj=notebook),
-        contact_form=forms_in_error.get("contact_form")
-        or forms.ContactForm(formdata=None, obj=notebook.beneficiary),
+        diagnostic_form=form(
+            "diagnostic_form",
+            lambda: forms.DiagnosticForm(formdata=None, obj=notebook),
+            can_write_notes,
+        ),
+        contact_form=form(
+            "contact_form",
+            lambda: forms.ContactForm(formdata=None, obj=notebook.beneficiary),
+            owner_,
+        ),
         errors_for=forms_in_error.get("errors_for"),
         error_form=forms_in_error.get("error_form"),
         BarrierStatus=BarrierStatus,

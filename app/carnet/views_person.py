@@ -113,7 +113,6 @@ def access_log(notebook):
         total=total,
         page=page,
         page_size=LOG_PAGE_SIZE,
-        users=queries.users_by_id(e.actor_id for e in entries),
         kinds=reads.KINDS,
     )
 

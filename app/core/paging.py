@@ -26,3 +26,20 @@ def within(page: int, total: int, page_size: int = PAGE_SIZE) -> int:
 
 def offset(page: int, page_size: int = PAGE_SIZE) -> int:
     return (page - 1) * page_size
+
+
+def window_page(paged, count_all, page: int, page_size: int = PAGE_SIZE):
+    """One page of `paged`, a SELECT whose last column is the number of rows in all
+    (`func.count().over()`): (rows, total, the page shown). The first page is one query, its rows
+    carrying the total; a further page counts apart (`count_all()`: a page past the last has no
+    row to carry it) and, past the last page, shows the last one. As many queries whatever the
+    size of the list."""
+    from app.extensions import db
+
+    if page <= 1:
+        rows = db.session.execute(paged.limit(page_size)).all()
+        return rows, (rows[0][-1] if rows else 0), 1
+    total = count_all()
+    page = within(page, total, page_size)
+    rows = db.session.execute(paged.limit(page_size).offset(offset(page, page_size))).all()
+    return rows, total, page

@@ -98,6 +98,7 @@ def load(notebooks: int, rng) -> Loaded:
             }
         )
         touched = now - timedelta(days=rng.randint(0, 90))
+        supporters = rng.sample(pro_ids[t.id], 3)  # the first one is the referent
         rows[Notebook].append(
             {
                 "id": n,
@@ -108,10 +109,11 @@ def load(notebooks: int, rng) -> Loaded:
                 "created_at": now,
                 "last_viewed_at": touched,
                 "last_modified_at": touched,
+                "referent_id": supporters[0],  # kept on the notebook (bulk rows skip the ORM)
             }
         )
         scoped = {"territory_id": t.id, "notebook_id": n}
-        for k, pro in enumerate(rng.sample(pro_ids[t.id], 3)):
+        for k, pro in enumerate(supporters):
             rows[NotebookMember].append(
                 {**scoped, "user_id": pro, "is_referent": k == 0, "active": True, "joined_at": now}
             )

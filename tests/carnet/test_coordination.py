@@ -160,6 +160,32 @@ def test_assigning_a_referent_removes_the_notebook_from_the_list(client, coordin
     assert "BERNARD Léa" not in seen(after)
 
 
+def test_the_referent_kept_on_the_notebook_follows_its_members_whoever_writes_them(app):
+    """`Notebook.referent_id` (what the lists without a referent read) follows every write of
+    the members: a referent joining, leaving, being replaced, or the notebook losing them."""
+    first, second = member(Role.PROFESSIONAL), member(Role.PROFESSIONAL)
+    notebook = NotebookFactory()
+    add_member(notebook, first)
+    db.session.commit()
+    assert db.session.get(Notebook, notebook.id).referent_id is None
+    add_member(notebook, second, referent=True)
+    db.session.commit()
+    assert db.session.get(Notebook, notebook.id).referent_id == second.id
+    members = {m.user_id: m for m in db.session.get(Notebook, notebook.id).members}
+    members[second.id].is_referent, members[first.id].is_referent = False, True
+    db.session.commit()
+    assert db.session.get(Notebook, notebook.id).referent_id == first.id
+    members[first.id].active = False
+    db.session.commit()
+    assert db.session.get(Notebook, notebook.id).referent_id is None
+    members[second.id].is_referent = True
+    db.session.commit()
+    db.session.delete(members[second.id])
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Notebook, notebook.id).referent_id is None
+
+
 def test_referent_of_another_territory_or_notebook_is_a_404_and_nothing_changes(
     client, coordinator
 ):

@@ -266,6 +266,10 @@ def test_the_professional_home_shows_pending_consents_and_upcoming_appointments(
     assert "Consentements en attente" in page and "Rendez-vous à venir" in page
     assert f"/carnets/{waiting.id}/fiche" in page
     assert f"/carnets/{followed.id}#section-appointments" in page
+    # A search or a filter shows the notebooks found, not what awaits them.
+    for filtered in ("?q=suivie", "?inactive=y", "?page=2"):
+        page = text(client.get(f"{SSD}/carnets{filtered}"))
+        assert "Consentements en attente" not in page and "Rendez-vous à venir" not in page
 
 
 def test_api_reads_are_logged_once_per_period_and_hide_summary_only_detail(client):

@@ -58,6 +58,8 @@ def grow(size: int, pro, focus: Notebook) -> None:
                 "created_at": now,
                 "last_viewed_at": now - timedelta(days=k % 60),
                 "last_modified_at": now - timedelta(days=k % 45),
+                # Bulk rows skip the ORM, which keeps the referent on the notebook: set here.
+                "referent_id": pro.id if k % 2 == 0 else None,
             }
             for k, b in enumerate(people)
         ],

@@ -340,6 +340,49 @@ def test_my_notebooks_list_filters_and_has_no_n_plus_1(client, login_as):
     assert len(many) == len(few)
 
 
+def test_the_list_filters_keep_what_was_typed_and_explain_a_refusal(client, login_as):
+    login_as(member(Role.PROFESSIONAL))
+    kept = client.get(f"{SSD}/carnets?q=Dur%22and&theme=logement&inactive=y")
+    assert kept.status_code == 200
+    assert 'value="Dur&#34;and"' in kept.text or 'value="Dur&quot;and"' in kept.text
+    assert '<option selected value="logement">' in kept.text
+    assert '<input checked id="inactive"' in kept.text
+    assert '<input id="without_referent"' in kept.text
+    refused = client.get(f"{SSD}/carnets?birth_date=31-02-1990&theme=inconnu")
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert 'id="birth_date-erreurs"' in page and 'aria-describedby="birth_date-erreurs"' in page
+    assert 'id="theme-erreurs"' in page and 'aria-invalid="true"' in page
+    assert 'value="31-02-1990"' in page  # what was typed stays, to be corrected
+
+
+def test_the_notebook_page_forms_show_what_the_notebook_holds(client, login_as):
+    from app.carnet.models import ContractType
+
+    person, pro = member(Role.BENEFICIARY), member(Role.PROFESSIONAL)
+    notebook = NotebookFactory(
+        beneficiary__user_id=person.id,
+        beneficiary__email="lea@exemple.fr",
+        work_situation="Sans emploi",
+        contract_type=ContractType.CEJ,
+        diagnostic="Besoin <urgent> de mobilité",
+    )
+    add_member(notebook, pro)
+    login_as(pro)
+    page = client.get(f"{SSD}/carnets/{notebook.id}").text
+    assert 'id="work_situation" maxlength="200" name="work_situation" type="text"' in page
+    assert 'value="Sans emploi"' in page
+    assert '<option selected value="cej">' in page
+    assert "Besoin &lt;urgent&gt; de mobilité</textarea>" in page
+    assert 'aria-describedby="situation-aide"' in page  # the barrier form's hint
+    assert 'name="situation" required>' in page
+    login_as(person)
+    page = client.get(f"{SSD}/carnets/{notebook.id}").text
+    assert 'autocomplete="email" class="fr-input" id="email" maxlength="254"' in page
+    assert 'type="email" value="lea@exemple.fr"' in page
+    assert 'inputmode="numeric" maxlength="5" name="postal_code"' in page
+
+
 def test_notebook_page_query_count_does_not_grow_with_barriers(client, login_as):
     pro = member(Role.PROFESSIONAL)
     notebook = NotebookFactory()
