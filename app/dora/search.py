@@ -15,26 +15,32 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import snowballstemmer
 from sqlalchemy import (
+    JSON,
+    Float,
     Integer,
     String,
+    bindparam,
     case,
     cast,
     column,
     delete,
     event,
+    false,
     func,
     insert,
     inspect,
+    literal,
     or_,
     select,
     text,
 )
 from sqlalchemy.orm import Session
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.dora.models import (
     Commune,
     Frais,
@@ -362,25 +368,6 @@ def rebuild(connection=None) -> int:
     return rebuild_index(connection)
 
 
-def _matching_ids(keywords: str):
-    """The ids of the sheets matching every word of `keywords` (None: no usable word)."""
-    if db.engine.dialect.name == "postgresql":
-        if not words(keywords):
-            return None
-        return text(
-            "SELECT service_id AS id FROM dora_service_fts "
-            "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
-        ).bindparams(keywords=keywords)
-    terms = stems(keywords)[:MAX_WORDS]
-    if not terms:
-        return None
-    # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
-    match = " ".join(f'"{term}"' for term in terms)
-    return text(
-        "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :match"
-    ).bindparams(match=match)
-
-
 # The search.
 
 
@@ -415,8 +402,30 @@ def zone_codes(commune: Commune) -> list[str]:
     return [c for c in (commune.code, commune.epci, commune.department, "france") if c]
 
 
-def _json_contains(column, value: str):
-    return cast(column, String).like(f'%"{value}"%')
+def _contains(column, fragment):
+    """`fragment` (a bound parameter) occurs in the column's text: `instr` on SQLite (its LIKE
+    folds case, row by row), `strpos` on PostgreSQL; no wildcard in either."""
+    text_of = cast(column, String) if isinstance(column.type, JSON) else column
+    if db.engine.dialect.name == "postgresql":
+        return func.strpos(text_of, fragment) > 0
+    return func.instr(text_of, fragment) > 0
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the statement of a search depends on, apart from the values bound to it: searches of
+    the same shape share one statement, built once per process."""
+
+    dialect: str
+    nothing: bool  # no thematique left by the answers
+    narrowed: int  # thematiques of the category the answers kept (0: the whole theme)
+    publics: int
+    criteria_types: bool
+    fees: bool
+    modes: int
+    filter_types: bool
+    keywords: bool
+    located: bool
 
 
 def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: int = 1):
@@ -427,109 +436,197 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
     once per search (see `ServiceSearchRow`); the page's sheets alone are then read with their
     provider's name, in the same statement as the total."""
     criteria = criteria_for(theme, answers)
-    entry = ServiceSearchRow
-    codes = zone_codes(commune)
-    conditions = [
-        entry.zone.in_(codes),
-        # An EPCI row whose sheet also covers the commune's department: found by that one.
-        entry.departments.not_like(f"%|{commune.department}|%"),
-    ]
+    dialect = db.engine.dialect.name
+    params: dict = {
+        "codes": zone_codes(commune),
+        "department": f"|{commune.department}|",
+        "theme": theme,
+        "now": utcnow(),
+        "offset": (page - 1) * PAGE_SIZE,
+    }
     wanted = criteria.thematiques
-    if wanted == theme_thematiques(theme):
-        conditions.append(entry.theme == theme)
-    elif len(wanted) == 1:
-        conditions.append(entry.theme == next(iter(wanted)))
-    elif wanted:  # some thematiques of the category, as the answers narrowed it
-        conditions.append(entry.theme == theme)
-        conditions.append(or_(*[entry.thematiques.contains(f"|{t}|") for t in sorted(wanted)]))
-    else:
-        conditions.append(entry.theme.in_([]))
-    if criteria.publics:
-        conditions.append(
-            or_(
-                cast(entry.publics, String).in_(["[]", "null"]),
-                _json_contains(entry.publics, "tous-publics"),
-                *[_json_contains(entry.publics, p) for p in sorted(criteria.publics)],
-            )
-        )
+    narrowed = []
+    if wanted and wanted != theme_thematiques(theme):
+        if len(wanted) == 1:
+            params["theme"] = next(iter(wanted))
+        else:  # some thematiques of the category, as the answers narrowed it
+            narrowed = sorted(wanted)
+    params.update((f"thematique_{i}", f"|{t}|") for i, t in enumerate(narrowed))
+    publics = sorted(criteria.publics)
+    params.update((f"public_{i}", f'"{p}"') for i, p in enumerate(publics))
     if criteria.types is not None:
-        conditions.append(entry.type.in_(sorted(criteria.types)))
-    if criteria.fees or filters.fees:
-        conditions.append(entry.fees == (filters.fees or criteria.fees))
+        params["criteria_types"] = sorted(criteria.types)
+    fees = filters.fees or criteria.fees
+    if fees:
+        params["fees"] = fees
     modes = sorted(criteria.modes | set(filters.modes))
-    if modes:
-        conditions.append(or_(*[_json_contains(entry.reception_modes, m) for m in modes]))
+    params.update((f"mode_{i}", f'"{m}"') for i, m in enumerate(modes))
     if filters.types:
-        conditions.append(entry.type.in_(filters.types))
-    if filters.keywords:
-        matching = _matching_ids(filters.keywords)
-        if matching is not None:
-            if db.engine.dialect.name == "sqlite":
-                # A common table expression that the page and the total both read: FTS5 is
-                # searched once. (PostgreSQL plans the plain subquery better: a hash join.)
-                matching = select(matching.columns(column("id", Integer)).cte("keywords").c.id)
-            conditions.append(entry.service_id.in_(matching))
-
-    total = select(func.count()).select_from(entry).where(*conditions).scalar_subquery()
-    rows = db.session.execute(
-        _page(commune, conditions, page, total).execution_options(all_territories=True)
-    ).all()
+        params["filter_types"] = filters.types
+    keywords = _keywords_param(dialect, filters.keywords) if filters.keywords else None
+    if keywords is not None:
+        params["keywords"] = keywords
+    located = commune.latitude is not None and commune.longitude is not None
+    if located:
+        # Equirectangular distance: good enough to order results within a territory.
+        params.update(
+            latitude=commune.latitude,
+            longitude=commune.longitude,
+            k=math.cos(math.radians(commune.latitude)),
+        )
+    page_statement, count_statement = _statements(
+        _Shape(
+            dialect=dialect,
+            nothing=not wanted,
+            narrowed=len(narrowed),
+            publics=len(publics),
+            criteria_types=criteria.types is not None,
+            fees=bool(fees),
+            modes=len(modes),
+            filter_types=bool(filters.types),
+            keywords=keywords is not None,
+            located=located,
+        )
+    )
+    connection = db.session.connection()
+    rows = connection.execute(page_statement, params).all()
     if rows:
         count = rows[0].total
     elif page == 1:
         count = 0
     else:  # a page past the end: a plain count
-        count = db.session.scalar(select(total))
+        count = connection.execute(count_statement, params).scalar()
     return Results(
         rows=[_row(r, commune) for r in rows], total=count or 0, page=page, criteria=criteria
     )
 
 
-def _page(commune: Commune, conditions: list, page: int, total):
-    """One statement: the matching sheets ordered fresh first, then by distance when known,
-    then by name; the page of them; the columns a result shows, for those sheets only."""
-    entry = ServiceSearchRow
-    keys = [case((entry.due_at <= utcnow(), 1), else_=0).label("out_of_date")]
-    if commune.latitude is not None and commune.longitude is not None:
-        # Equirectangular distance: good enough to order results within a territory.
-        k = math.cos(math.radians(commune.latitude))
-        dlat = entry.latitude - commune.latitude
-        dlon = (entry.longitude - commune.longitude) * k
-        keys += [
-            case((entry.latitude.is_(None), 1), else_=0).label("no_place"),
-            (dlat * dlat + dlon * dlon).label("distance"),
-        ]
-    keys += [entry.name.label("sort_name"), entry.service_id]
-    ordered = (
-        select(*keys)
-        .where(*conditions)
-        .order_by(*keys)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .subquery("page")
-    )
-    p = ordered.c
-    return (
-        select(
-            Service.public_id,
-            Service.name,
-            Service.summary,
-            Service.type,
-            Service.fees,
-            Service.commune,
-            Service.reception_modes,
-            Service.due_at,
-            Service.latitude,
-            Service.longitude,
-            Structure.name.label("provider_name"),
-            total.label("total"),
+def _keywords_param(dialect: str, keywords: str) -> str | None:
+    """The value bound to the full-text condition (None: no usable word)."""
+    if dialect == "postgresql":
+        return keywords if words(keywords) else None
+    terms = stems(keywords)[:MAX_WORDS]
+    # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
+    return " ".join(f'"{term}"' for term in terms) if terms else None
+
+
+_SEARCH = ServiceSearchRow.__table__.c
+_SHEET = Service.__table__.c
+
+
+@lru_cache(maxsize=256)
+def _statements(shape: _Shape):
+    """The page statement and the count statement of the searches of `shape` (bound values: see
+    `search`). Conditions come cheapest and most selective first: SQLite tests them in order."""
+    entry = _SEARCH
+    conditions = [entry.zone.in_(bindparam("codes", expanding=True))]
+    conditions.append(entry.theme == bindparam("theme") if not shape.nothing else false())
+    if shape.fees:
+        conditions.append(entry.fees == bindparam("fees"))
+    if shape.criteria_types:
+        conditions.append(entry.type.in_(bindparam("criteria_types", expanding=True)))
+    if shape.filter_types:
+        conditions.append(entry.type.in_(bindparam("filter_types", expanding=True)))
+    if shape.narrowed:
+        conditions.append(
+            or_(
+                *[
+                    _contains(entry.thematiques, bindparam(f"thematique_{i}"))
+                    for i in range(shape.narrowed)
+                ]
+            )
         )
-        .select_from(ordered)
-        .join(Service, Service.id == p.service_id)
-        .join(Provider, Provider.id == Service.provider_id)
-        .join(Structure, Structure.id == Provider.structure_id)
-        .order_by(*[p[key.name] for key in keys])
+    # An EPCI row whose sheet also covers the commune's department: found by that one.
+    conditions.append(~_contains(entry.departments, bindparam("department")))
+    if shape.publics:
+        conditions.append(
+            or_(
+                cast(entry.publics, String).in_(["[]", "null"]),
+                _contains(entry.publics, literal('"tous-publics"')),
+                *[_contains(entry.publics, bindparam(f"public_{i}")) for i in range(shape.publics)],
+            )
+        )
+    if shape.modes:
+        conditions.append(
+            or_(
+                *[
+                    _contains(entry.reception_modes, bindparam(f"mode_{i}"))
+                    for i in range(shape.modes)
+                ]
+            )
+        )
+    if shape.keywords:
+        if shape.dialect == "postgresql":
+            matching = text(
+                "SELECT service_id AS id FROM dora_service_fts "
+                "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
+            )
+        else:
+            matching = text(
+                "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :keywords"
+            )
+        matching = matching.bindparams(bindparam("keywords")).columns(column("id", Integer))
+        conditions.append(entry.service_id.in_(select(matching.subquery().c.id)))
+
+    found = entry
+    if shape.keywords:
+        # The sheets found, in a common table expression that the page and the total both
+        # read: the full-text matches are looked up and joined to the search rows once.
+        found = (
+            select(entry.service_id, entry.due_at, entry.latitude, entry.longitude, entry.name)
+            .where(*conditions)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+            .c
+        )
+        conditions = []
+    total = select(func.count()).select_from(found.service_id.table).where(*conditions)
+    page_ids = (
+        select(found.service_id)
+        .where(*conditions)
+        .order_by(*_order(found, found.service_id, shape.located))
+        .limit(PAGE_SIZE)
+        .offset(bindparam("offset", type_=Integer))
     )
+    provider, structure = Provider.__table__.c, Structure.__table__.c
+    # The page's sheets, ordered again on their own copy of the keys (equal to the narrow
+    # rows'): SQLite reads `IN (… LIMIT)` as a bounded sort, a joined subquery as a full one.
+    page = (
+        select(
+            _SHEET.public_id,
+            _SHEET.name,
+            _SHEET.summary,
+            _SHEET.type,
+            _SHEET.fees,
+            _SHEET.commune,
+            _SHEET.reception_modes,
+            _SHEET.due_at,
+            _SHEET.latitude,
+            _SHEET.longitude,
+            structure.name.label("provider_name"),
+            total.scalar_subquery().label("total"),
+        )
+        .join_from(Service.__table__, Provider.__table__, provider.id == _SHEET.provider_id)
+        .join(Structure.__table__, structure.id == provider.structure_id)
+        .where(_SHEET.id.in_(page_ids))
+        .order_by(*_order(_SHEET, _SHEET.id, shape.located))
+    )
+    return page, total
+
+
+def _order(table, service_id, located: bool) -> list:
+    """Fresh sheets first, then by distance when known, then by name."""
+    keys = [case((table.due_at <= bindparam("now", type_=UTCDateTime), 1), else_=0)]
+    if located:
+        latitude, longitude, k = (
+            bindparam("latitude", type_=Float),
+            bindparam("longitude", type_=Float),
+            bindparam("k", type_=Float),
+        )
+        dlat = table.latitude - latitude
+        dlon = (table.longitude - longitude) * k
+        keys += [case((table.latitude.is_(None), 1), else_=0), dlat * dlat + dlon * dlon]
+    return [*keys, table.name, service_id]
 
 
 @dataclass
