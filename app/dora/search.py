@@ -396,6 +396,22 @@ class Results:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / PAGE_SIZE))
 
+    def page_links(self, around: int = 2) -> list[int | None]:
+        """The pages the pagination links to: the first, the last, the current one and its
+        `around` neighbours; None where pages are skipped."""
+        last = self.pages
+        shown = sorted(
+            {1, last} | set(range(max(1, self.page - around), min(last, self.page + around) + 1))
+        )
+        links: list[int | None] = []
+        for number in shown:
+            if links and number == links[-1] + 2:  # one page skipped: shown rather than "…"
+                links.append(number - 1)
+            elif links and number > links[-1] + 2:
+                links.append(None)
+            links.append(number)
+        return links
+
 
 def zone_codes(commune: Commune) -> list[str]:
     """The zone codes covering a commune: itself, its EPCI, its department, France."""
@@ -497,7 +513,10 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
     else:  # a page past the end: a plain count
         count = connection.execute(count_statement, params).scalar()
     return Results(
-        rows=[_row(r, commune) for r in rows], total=count or 0, page=page, criteria=criteria
+        rows=[_row(r, commune, params["now"]) for r in rows],
+        total=count or 0,
+        page=page,
+        criteria=criteria,
     )
 
 
@@ -643,19 +662,26 @@ class Row:
     distance_km: float | None
 
     @property
-    def type_label(self) -> str:
-        return _TYPE_LABELS.get(self.type, self.type)
-
-    @property
-    def fees_label(self) -> str:
-        return _FEE_LABELS.get(self.fees, self.fees)
+    def details(self) -> str:
+        """One line under the summary: type, fees, place and distance, remote reception."""
+        place = self.commune or ""
+        if self.distance_km is not None:
+            km = f"{self.distance_km:.0f}" if self.distance_km >= 1 else "moins de 1"
+            place = f"{place}, à {km} km" if place else f"à {km} km"
+        parts = [
+            _TYPE_LABELS.get(self.type, self.type) if self.type else "",
+            _FEE_LABELS.get(self.fees, self.fees) if self.fees else "",
+            place,
+            "à distance possible" if "a-distance" in self.reception_modes else "",
+        ]
+        return " · ".join(part for part in parts if part)
 
 
 _TYPE_LABELS = {t.value: t.label for t in TypeService}
 _FEE_LABELS = {f.value: f.label for f in Frais}
 
 
-def _row(r, commune: Commune) -> Row:
+def _row(r, commune: Commune, now) -> Row:
     distance = None
     if None not in (r.latitude, r.longitude, commune.latitude, commune.longitude):
         distance = haversine_km(commune.latitude, commune.longitude, r.latitude, r.longitude)
@@ -668,7 +694,7 @@ def _row(r, commune: Commune) -> Row:
         commune=r.commune,
         reception_modes=r.reception_modes or [],
         provider_name=r.provider_name,
-        out_of_date=r.due_at is not None and r.due_at <= utcnow(),
+        out_of_date=r.due_at is not None and r.due_at <= now,
         distance_km=distance,
     )
 

@@ -36,7 +36,7 @@ def search_page():
         results = search.search(
             query.place, query.theme, query.answers, query.filters, page=query.page
         )
-        log = search_log.record(
+        sid = search_log.record(
             query.sid,
             commune_code=query.place.code,
             theme=query.theme,
@@ -46,9 +46,9 @@ def search_page():
             count=results.total,
             by_caseworker=_is_caseworker(),
         )
-        if log.public_id != query.sid:
+        if sid != query.sid:
             # A new search: its id goes in the URL, so that refining it stays the same search.
-            query.sid = log.public_id
+            query.sid = sid
             if not htmx.is_htmx():
                 return htmx.redirect(
                     _search_url(query, page=query.page if query.page > 1 else None)
@@ -78,7 +78,7 @@ def _context(query, results) -> dict:
         "type_choices": [(t.value, t.label) for t in TypeService],
         "fee_choices": [(f.value, f.label) for f in Frais],
         "mode_choices": [(m.value, m.label) for m in ModeAccueil],
-        "page_url": lambda page: _search_url(query, page=page),
+        "page_url": _slot(_search_url(query, page=_SLOT)),
         "sheet_url": _sheet_urls(query),
         "feedback_url": url_for("dora.feedback", **search_form.url_args(query))
         if query.ready
@@ -87,17 +87,26 @@ def _context(query, results) -> dict:
     }
 
 
+_SLOT = "SLOT0"
+
+
+def _slot(url: str):
+    """Links that differ by one value (a sheet's id, a page number): the URL is built once,
+    with `_SLOT` where the value goes, and the value put in for each link."""
+    head, tail = url.split(_SLOT, 1)
+    return lambda value: f"{head}{quote(str(value), safe='')}{tail}"
+
+
 def _sheet_urls(query):
-    """The link of each result's sheet: one URL built, the sheet's id put in (20 per page)."""
-    marker = "PUBLICID"
-    url = url_for(
-        "dora.search_sheet",
-        public_id=marker,
-        sid=query.sid or None,
-        frein=query.barrier_grant or None,
+    """The link of each result's sheet (20 per page)."""
+    return _slot(
+        url_for(
+            "dora.search_sheet",
+            public_id=_SLOT,
+            sid=query.sid or None,
+            frein=query.barrier_grant or None,
+        )
     )
-    head, tail = url.split(marker, 1)
-    return lambda public_id: f"{head}{quote(public_id, safe='')}{tail}"
 
 
 @bp.get("/recherche/questions")
