@@ -247,7 +247,7 @@ def theme_options(selected: str) -> Markup:
     return Markup(  # noqa: S704 (every value escaped)
         "".join(
             f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
-            f"{escape(label)}</option>"
+            f"{escape(label)}"
             for value, label in theme_choices()
         )
     )

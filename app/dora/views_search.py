@@ -67,6 +67,11 @@ def search_page():
     return response
 
 
+_TYPE_CHOICES = [(t.value, t.label) for t in TypeService]
+_FEE_CHOICES = [(f.value, f.label) for f in Frais]
+_MODE_CHOICES = [(m.value, m.label) for m in ModeAccueil]
+
+
 def _context(query, results) -> dict:
     return {
         "query": query,
@@ -75,9 +80,9 @@ def _context(query, results) -> dict:
         "theme_options": questions.theme_options(query.theme),
         "theme_questions": questions.questions_for(query.theme) if query.theme else [],
         "theme_label": questions.theme_label,
-        "type_choices": [(t.value, t.label) for t in TypeService],
-        "fee_choices": [(f.value, f.label) for f in Frais],
-        "mode_choices": [(m.value, m.label) for m in ModeAccueil],
+        "type_choices": _TYPE_CHOICES,
+        "fee_choices": _FEE_CHOICES,
+        "mode_choices": _MODE_CHOICES,
         "page_url": _slot(_search_url(query, page=_SLOT)),
         "sheet_url": _sheet_urls(query),
         "feedback_url": url_for("dora.feedback", **search_form.url_args(query))
