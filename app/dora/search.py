@@ -418,11 +418,11 @@ def zone_codes(commune: Commune) -> list[str]:
     return [c for c in (commune.code, commune.epci, commune.department, "france") if c]
 
 
-def _contains(column, fragment):
+def _contains(column, fragment, dialect: str):
     """`fragment` (a bound parameter) occurs in the column's text: `instr` on SQLite (its LIKE
     folds case, row by row), `strpos` on PostgreSQL; no wildcard in either."""
     text_of = cast(column, String) if isinstance(column.type, JSON) else column
-    if db.engine.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return func.strpos(text_of, fragment) > 0
     return func.instr(text_of, fragment) > 0
 
@@ -550,26 +550,29 @@ def _statements(shape: _Shape):
         conditions.append(
             or_(
                 *[
-                    _contains(entry.thematiques, bindparam(f"thematique_{i}"))
+                    _contains(entry.thematiques, bindparam(f"thematique_{i}"), shape.dialect)
                     for i in range(shape.narrowed)
                 ]
             )
         )
     # An EPCI row whose sheet also covers the commune's department: found by that one.
-    conditions.append(~_contains(entry.departments, bindparam("department")))
+    conditions.append(~_contains(entry.departments, bindparam("department"), shape.dialect))
     if shape.publics:
         conditions.append(
             or_(
                 cast(entry.publics, String).in_(["[]", "null"]),
-                _contains(entry.publics, literal('"tous-publics"')),
-                *[_contains(entry.publics, bindparam(f"public_{i}")) for i in range(shape.publics)],
+                _contains(entry.publics, literal('"tous-publics"'), shape.dialect),
+                *[
+                    _contains(entry.publics, bindparam(f"public_{i}"), shape.dialect)
+                    for i in range(shape.publics)
+                ],
             )
         )
     if shape.modes:
         conditions.append(
             or_(
                 *[
-                    _contains(entry.reception_modes, bindparam(f"mode_{i}"))
+                    _contains(entry.reception_modes, bindparam(f"mode_{i}"), shape.dialect)
                     for i in range(shape.modes)
                 ]
             )
