@@ -247,7 +247,7 @@ def theme_options(selected: str) -> Markup:
     return Markup(  # noqa: S704 (every value escaped)
         "".join(
             f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
-            f"{escape(label)}</option>"
+            f"{escape(label)}"
             for value, label in theme_choices()
         )
     )
@@ -269,6 +269,7 @@ def questions_for(theme: str) -> list[Question]:
     return [q for q in QUESTIONS if q.applies_to(theme)]
 
 
+@lru_cache(maxsize=256)
 def theme_thematiques(theme: str) -> frozenset[str]:
     """The thematiques a theme covers: a category covers all of its own."""
     if "--" in theme:

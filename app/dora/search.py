@@ -15,19 +15,25 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import snowballstemmer
 from sqlalchemy import (
+    JSON,
+    Float,
     Integer,
     String,
+    bindparam,
     case,
     cast,
     column,
     delete,
     event,
+    false,
     func,
     insert,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -35,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.core import paging
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.dora.models import (
     Commune,
     Frais,
@@ -363,25 +369,6 @@ def rebuild(connection=None) -> int:
     return rebuild_index(connection)
 
 
-def _matching_ids(keywords: str):
-    """The ids of the sheets matching every word of `keywords` (None: no usable word)."""
-    if db.engine.dialect.name == "postgresql":
-        if not words(keywords):
-            return None
-        return text(
-            "SELECT service_id AS id FROM dora_service_fts "
-            "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
-        ).bindparams(keywords=keywords)
-    terms = stems(keywords)[:MAX_WORDS]
-    if not terms:
-        return None
-    # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
-    match = " ".join(f'"{term}"' for term in terms)
-    return text(
-        "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :match"
-    ).bindparams(match=match)
-
-
 # The search.
 
 
@@ -410,14 +397,52 @@ class Results:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / PAGE_SIZE))
 
+    def page_links(self, around: int = 2) -> list[int | None]:
+        """The pages the pagination links to: the first, the last, the current one and its
+        `around` neighbours; None where pages are skipped."""
+        last = self.pages
+        shown = sorted(
+            {1, last} | set(range(max(1, self.page - around), min(last, self.page + around) + 1))
+        )
+        links: list[int | None] = []
+        for number in shown:
+            if links and number == links[-1] + 2:  # one page skipped: shown rather than "…"
+                links.append(number - 1)
+            elif links and number > links[-1] + 2:
+                links.append(None)
+            links.append(number)
+        return links
+
 
 def zone_codes(commune: Commune) -> list[str]:
     """The zone codes covering a commune: itself, its EPCI, its department, France."""
     return [c for c in (commune.code, commune.epci, commune.department, "france") if c]
 
 
-def _json_contains(column, value: str):
-    return cast(column, String).like(f'%"{value}"%')
+def _contains(column, fragment, dialect: str):
+    """`fragment` (a bound parameter) occurs in the column's text: `instr` on SQLite (its LIKE
+    folds case, row by row), `strpos` on PostgreSQL; no wildcard in either."""
+    text_of = cast(column, String) if isinstance(column.type, JSON) else column
+    if dialect == "postgresql":
+        return func.strpos(text_of, fragment) > 0
+    return func.instr(text_of, fragment) > 0
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the statement of a search depends on, apart from the values bound to it: searches of
+    the same shape share one statement, built once per process."""
+
+    dialect: str
+    nothing: bool  # no thematique left by the answers
+    narrowed: int  # thematiques of the category the answers kept (0: the whole theme)
+    publics: int
+    criteria_types: bool
+    fees: bool
+    modes: int
+    filter_types: bool
+    keywords: bool
+    located: bool
 
 
 def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: int = 1):
@@ -428,114 +453,207 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
     once per search (see `ServiceSearchRow`); the page's sheets alone are then read with their
     provider's name, in the same statement as the total."""
     criteria = criteria_for(theme, answers)
-    entry = ServiceSearchRow
-    codes = zone_codes(commune)
-    conditions = [
-        entry.zone.in_(codes),
-        # An EPCI row whose sheet also covers the commune's department: found by that one.
-        entry.departments.not_like(f"%|{commune.department}|%"),
-    ]
+    dialect = db.engine.dialect.name
+    params: dict = {
+        "codes": zone_codes(commune),
+        "department": f"|{commune.department}|",
+        "theme": theme,
+        "now": utcnow(),
+        "offset": (page - 1) * PAGE_SIZE,
+    }
     wanted = criteria.thematiques
-    if wanted == theme_thematiques(theme):
-        conditions.append(entry.theme == theme)
-    elif len(wanted) == 1:
-        conditions.append(entry.theme == next(iter(wanted)))
-    elif wanted:  # some thematiques of the category, as the answers narrowed it
-        conditions.append(entry.theme == theme)
-        conditions.append(or_(*[entry.thematiques.contains(f"|{t}|") for t in sorted(wanted)]))
-    else:
-        conditions.append(entry.theme.in_([]))
-    if criteria.publics:
-        conditions.append(
-            or_(
-                cast(entry.publics, String).in_(["[]", "null"]),
-                _json_contains(entry.publics, "tous-publics"),
-                *[_json_contains(entry.publics, p) for p in sorted(criteria.publics)],
-            )
-        )
+    narrowed = []
+    if wanted and wanted != theme_thematiques(theme):
+        if len(wanted) == 1:
+            params["theme"] = next(iter(wanted))
+        else:  # some thematiques of the category, as the answers narrowed it
+            narrowed = sorted(wanted)
+    params.update((f"thematique_{i}", f"|{t}|") for i, t in enumerate(narrowed))
+    publics = sorted(criteria.publics)
+    params.update((f"public_{i}", f'"{p}"') for i, p in enumerate(publics))
     if criteria.types is not None:
-        conditions.append(entry.type.in_(sorted(criteria.types)))
-    if criteria.fees or filters.fees:
-        conditions.append(entry.fees == (filters.fees or criteria.fees))
+        params["criteria_types"] = sorted(criteria.types)
+    fees = filters.fees or criteria.fees
+    if fees:
+        params["fees"] = fees
     modes = sorted(criteria.modes | set(filters.modes))
-    if modes:
-        conditions.append(or_(*[_json_contains(entry.reception_modes, m) for m in modes]))
+    params.update((f"mode_{i}", f'"{m}"') for i, m in enumerate(modes))
     if filters.types:
-        conditions.append(entry.type.in_(filters.types))
-    if filters.keywords:
-        matching = _matching_ids(filters.keywords)
-        if matching is not None:
-            if db.engine.dialect.name == "sqlite":
-                # A common table expression that the page and the total both read: FTS5 is
-                # searched once. (PostgreSQL plans the plain subquery better: a hash join.)
-                matching = select(matching.columns(column("id", Integer)).cte("keywords").c.id)
-            conditions.append(entry.service_id.in_(matching))
-
-    total = select(func.count()).select_from(entry).where(*conditions).scalar_subquery()
-
-    def page_rows(page: int) -> list:
-        statement = _page(commune, conditions, page, total)
-        return db.session.execute(statement.execution_options(all_territories=True)).all()
-
-    rows = page_rows(page)
+        params["filter_types"] = filters.types
+    keywords = _keywords_param(dialect, filters.keywords) if filters.keywords else None
+    if keywords is not None:
+        params["keywords"] = keywords
+    located = commune.latitude is not None and commune.longitude is not None
+    if located:
+        # Equirectangular distance: good enough to order results within a territory.
+        params.update(
+            latitude=commune.latitude,
+            longitude=commune.longitude,
+            k=math.cos(math.radians(commune.latitude)),
+        )
+    page_statement, count_statement = _statements(
+        _Shape(
+            dialect=dialect,
+            nothing=not wanted,
+            narrowed=len(narrowed),
+            publics=len(publics),
+            criteria_types=criteria.types is not None,
+            fees=bool(fees),
+            modes=len(modes),
+            filter_types=bool(filters.types),
+            keywords=keywords is not None,
+            located=located,
+        )
+    )
+    connection = db.session.connection()
+    rows = connection.execute(page_statement, params).all()
     if rows:
         count = rows[0].total
     elif page == 1:
         count = 0
     else:  # a page past the end: a plain count, then the last page (as every list)
-        count = db.session.scalar(select(total)) or 0
+        count = connection.execute(count_statement, params).scalar() or 0
         page = paging.within(page, count, PAGE_SIZE)
-        rows = page_rows(page) if count else []
+        if count:
+            params["offset"] = paging.offset(page, PAGE_SIZE)
+            rows = connection.execute(page_statement, params).all()
     return Results(
-        rows=[_row(r, commune) for r in rows], total=count or 0, page=page, criteria=criteria
+        rows=[_row(r, commune, params["now"]) for r in rows],
+        total=count or 0,
+        page=page,
+        criteria=criteria,
     )
 
 
-def _page(commune: Commune, conditions: list, page: int, total):
-    """One statement: the matching sheets ordered fresh first, then by distance when known,
-    then by name; the page of them; the columns a result shows, for those sheets only."""
-    entry = ServiceSearchRow
-    keys = [case((entry.due_at <= utcnow(), 1), else_=0).label("out_of_date")]
-    if commune.latitude is not None and commune.longitude is not None:
-        # Equirectangular distance: good enough to order results within a territory.
-        k = math.cos(math.radians(commune.latitude))
-        dlat = entry.latitude - commune.latitude
-        dlon = (entry.longitude - commune.longitude) * k
-        keys += [
-            case((entry.latitude.is_(None), 1), else_=0).label("no_place"),
-            (dlat * dlat + dlon * dlon).label("distance"),
-        ]
-    keys += [entry.name.label("sort_name"), entry.service_id]
-    ordered = (
-        select(*keys)
-        .where(*conditions)
-        .order_by(*keys)
-        .limit(PAGE_SIZE)
-        .offset(paging.offset(page, PAGE_SIZE))
-        .subquery("page")
-    )
-    p = ordered.c
-    return (
-        select(
-            Service.public_id,
-            Service.name,
-            Service.summary,
-            Service.type,
-            Service.fees,
-            Service.commune,
-            Service.reception_modes,
-            Service.due_at,
-            Service.latitude,
-            Service.longitude,
-            Structure.name.label("provider_name"),
-            total.label("total"),
+def _keywords_param(dialect: str, keywords: str) -> str | None:
+    """The value bound to the full-text condition (None: no usable word)."""
+    if dialect == "postgresql":
+        return keywords if words(keywords) else None
+    terms = stems(keywords)[:MAX_WORDS]
+    # Each word quoted: FTS5 operators typed by the user (NEAR, OR, *, ^, :) stay plain words.
+    return " ".join(f'"{term}"' for term in terms) if terms else None
+
+
+_SEARCH = ServiceSearchRow.__table__.c
+_SHEET = Service.__table__.c
+
+
+@lru_cache(maxsize=256)
+def _statements(shape: _Shape):
+    """The page statement and the count statement of the searches of `shape` (bound values: see
+    `search`). Conditions come cheapest and most selective first: SQLite tests them in order."""
+    entry = _SEARCH
+    conditions = [entry.zone.in_(bindparam("codes", expanding=True))]
+    conditions.append(entry.theme == bindparam("theme") if not shape.nothing else false())
+    if shape.fees:
+        conditions.append(entry.fees == bindparam("fees"))
+    if shape.criteria_types:
+        conditions.append(entry.type.in_(bindparam("criteria_types", expanding=True)))
+    if shape.filter_types:
+        conditions.append(entry.type.in_(bindparam("filter_types", expanding=True)))
+    if shape.narrowed:
+        conditions.append(
+            or_(
+                *[
+                    _contains(entry.thematiques, bindparam(f"thematique_{i}"), shape.dialect)
+                    for i in range(shape.narrowed)
+                ]
+            )
         )
-        .select_from(ordered)
-        .join(Service, Service.id == p.service_id)
-        .join(Provider, Provider.id == Service.provider_id)
-        .join(Structure, Structure.id == Provider.structure_id)
-        .order_by(*[p[key.name] for key in keys])
+    # An EPCI row whose sheet also covers the commune's department: found by that one.
+    conditions.append(~_contains(entry.departments, bindparam("department"), shape.dialect))
+    if shape.publics:
+        conditions.append(
+            or_(
+                cast(entry.publics, String).in_(["[]", "null"]),
+                _contains(entry.publics, literal('"tous-publics"'), shape.dialect),
+                *[
+                    _contains(entry.publics, bindparam(f"public_{i}"), shape.dialect)
+                    for i in range(shape.publics)
+                ],
+            )
+        )
+    if shape.modes:
+        conditions.append(
+            or_(
+                *[
+                    _contains(entry.reception_modes, bindparam(f"mode_{i}"), shape.dialect)
+                    for i in range(shape.modes)
+                ]
+            )
+        )
+    if shape.keywords:
+        if shape.dialect == "postgresql":
+            matching = text(
+                "SELECT service_id AS id FROM dora_service_fts "
+                "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
+            )
+        else:
+            matching = text(
+                "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :keywords"
+            )
+        matching = matching.bindparams(bindparam("keywords")).columns(column("id", Integer))
+        conditions.append(entry.service_id.in_(select(matching.subquery().c.id)))
+
+    found = entry
+    if shape.keywords:
+        # The sheets found, in a common table expression that the page and the total both
+        # read: the full-text matches are looked up and joined to the search rows once.
+        found = (
+            select(entry.service_id, entry.due_at, entry.latitude, entry.longitude, entry.name)
+            .where(*conditions)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+            .c
+        )
+        conditions = []
+    total = select(func.count()).select_from(found.service_id.table).where(*conditions)
+    page_ids = (
+        select(found.service_id)
+        .where(*conditions)
+        .order_by(*_order(found, found.service_id, shape.located))
+        .limit(PAGE_SIZE)
+        .offset(bindparam("offset", type_=Integer))
     )
+    provider, structure = Provider.__table__.c, Structure.__table__.c
+    # The page's sheets, ordered again on their own copy of the keys (equal to the narrow
+    # rows'): SQLite reads `IN (… LIMIT)` as a bounded sort, a joined subquery as a full one.
+    page = (
+        select(
+            _SHEET.public_id,
+            _SHEET.name,
+            _SHEET.summary,
+            _SHEET.type,
+            _SHEET.fees,
+            _SHEET.commune,
+            _SHEET.reception_modes,
+            _SHEET.due_at,
+            _SHEET.latitude,
+            _SHEET.longitude,
+            structure.name.label("provider_name"),
+            total.scalar_subquery().label("total"),
+        )
+        .join_from(Service.__table__, Provider.__table__, provider.id == _SHEET.provider_id)
+        .join(Structure.__table__, structure.id == provider.structure_id)
+        .where(_SHEET.id.in_(page_ids))
+        .order_by(*_order(_SHEET, _SHEET.id, shape.located))
+    )
+    return page, total
+
+
+def _order(table, service_id, located: bool) -> list:
+    """Fresh sheets first, then by distance when known, then by name."""
+    keys = [case((table.due_at <= bindparam("now", type_=UTCDateTime), 1), else_=0)]
+    if located:
+        latitude, longitude, k = (
+            bindparam("latitude", type_=Float),
+            bindparam("longitude", type_=Float),
+            bindparam("k", type_=Float),
+        )
+        dlat = table.latitude - latitude
+        dlon = (table.longitude - longitude) * k
+        keys += [case((table.latitude.is_(None), 1), else_=0), dlat * dlat + dlon * dlon]
+    return [*keys, table.name, service_id]
 
 
 @dataclass
@@ -552,19 +670,26 @@ class Row:
     distance_km: float | None
 
     @property
-    def type_label(self) -> str:
-        return _TYPE_LABELS.get(self.type, self.type)
-
-    @property
-    def fees_label(self) -> str:
-        return _FEE_LABELS.get(self.fees, self.fees)
+    def details(self) -> str:
+        """One line under the summary: type, fees, place and distance, remote reception."""
+        place = self.commune or ""
+        if self.distance_km is not None:
+            km = f"{self.distance_km:.0f}" if self.distance_km >= 1 else "moins de 1"
+            place = f"{place}, à {km} km" if place else f"à {km} km"
+        parts = [
+            _TYPE_LABELS.get(self.type, self.type) if self.type else "",
+            _FEE_LABELS.get(self.fees, self.fees) if self.fees else "",
+            place,
+            "à distance possible" if "a-distance" in self.reception_modes else "",
+        ]
+        return " · ".join(part for part in parts if part)
 
 
 _TYPE_LABELS = {t.value: t.label for t in TypeService}
 _FEE_LABELS = {f.value: f.label for f in Frais}
 
 
-def _row(r, commune: Commune) -> Row:
+def _row(r, commune: Commune, now) -> Row:
     distance = None
     if None not in (r.latitude, r.longitude, commune.latitude, commune.longitude):
         distance = haversine_km(commune.latitude, commune.longitude, r.latitude, r.longitude)
@@ -577,7 +702,7 @@ def _row(r, commune: Commune) -> Row:
         commune=r.commune,
         reception_modes=r.reception_modes or [],
         provider_name=r.provider_name,
-        out_of_date=r.due_at is not None and r.due_at <= utcnow(),
+        out_of_date=r.due_at is not None and r.due_at <= now,
         distance_km=distance,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.core.models import utcnow
 from app.dora.models import SearchLog
@@ -21,38 +21,58 @@ def _log(public_id: str) -> SearchLog | None:
     return db.session.scalar(select(SearchLog).where(SearchLog.public_id == public_id))
 
 
-def _recent(log: SearchLog | None, now: datetime) -> bool:
+def _recent(log, now: datetime) -> bool:
     return log is not None and log.created_at >= now - timedelta(minutes=SAME_SEARCH_MINUTES)
 
 
 def record(sid, *, commune_code, theme, answers, filters, with_keywords, count, by_caseworker):
     """One submitted commune + theme + answers is one search: refining its filters (the same
-    `sid`, within 30 minutes) updates it; anything else starts a new one."""
+    `sid`, within 30 minutes) updates it, only if something changed; anything else starts a
+    new one. Returns the search's public id."""
     now = utcnow()
-    log = _log(sid)
+    same = None
+    if sid:
+        same = db.session.execute(
+            select(
+                SearchLog.id,
+                SearchLog.created_at,
+                SearchLog.commune_code,
+                SearchLog.theme,
+                SearchLog.answers,
+                SearchLog.filters,
+                SearchLog.with_keywords,
+                SearchLog.result_count,
+            ).where(SearchLog.public_id == sid)
+        ).first()
     if (
-        _recent(log, now)
-        and log.commune_code == commune_code
-        and log.theme == theme
-        and log.answers == answers
+        _recent(same, now)
+        and same.commune_code == commune_code
+        and same.theme == theme
+        and same.answers == answers
     ):
-        log.filters = filters
-        log.with_keywords = log.with_keywords or with_keywords
-        log.result_count = count
-    else:
-        log = SearchLog(
-            commune_code=commune_code,
-            theme=theme,
-            answers=answers,
-            filters=filters,
-            with_keywords=with_keywords,
-            result_count=count,
-            by_caseworker=by_caseworker,
-            created_at=now,
-        )
-        db.session.add(log)
+        changes = {}
+        if same.filters != filters:
+            changes["filters"] = filters
+        if with_keywords and not same.with_keywords:
+            changes["with_keywords"] = True
+        if same.result_count != count:
+            changes["result_count"] = count
+        if changes:
+            db.session.execute(update(SearchLog).where(SearchLog.id == same.id).values(changes))
+        return sid
+    log = SearchLog(
+        commune_code=commune_code,
+        theme=theme,
+        answers=answers,
+        filters=filters,
+        with_keywords=with_keywords,
+        result_count=count,
+        by_caseworker=by_caseworker,
+        created_at=now,
+    )
+    db.session.add(log)
     db.session.flush()
-    return log
+    return log.public_id
 
 
 def sheet_opened(sid: str) -> SearchLog | None:

@@ -37,7 +37,7 @@ def search_page():
             query.place, query.theme, query.answers, query.filters, page=query.page
         )
         query.page = results.page  # past the last page: the last page
-        log = search_log.record(
+        sid = search_log.record(
             query.sid,
             commune_code=query.place.code,
             theme=query.theme,
@@ -47,9 +47,9 @@ def search_page():
             count=results.total,
             by_caseworker=_is_caseworker(),
         )
-        if log.public_id != query.sid:
+        if sid != query.sid:
             # A new search: its id goes in the URL, so that refining it stays the same search.
-            query.sid = log.public_id
+            query.sid = sid
             if not htmx.is_htmx():
                 return htmx.redirect(
                     _search_url(query, page=query.page if query.page > 1 else None)
@@ -68,6 +68,11 @@ def search_page():
     return response
 
 
+_TYPE_CHOICES = [(t.value, t.label) for t in TypeService]
+_FEE_CHOICES = [(f.value, f.label) for f in Frais]
+_MODE_CHOICES = [(m.value, m.label) for m in ModeAccueil]
+
+
 def _context(query, results) -> dict:
     return {
         "query": query,
@@ -76,10 +81,10 @@ def _context(query, results) -> dict:
         "theme_options": questions.theme_options(query.theme),
         "theme_questions": questions.questions_for(query.theme) if query.theme else [],
         "theme_label": questions.theme_label,
-        "type_choices": [(t.value, t.label) for t in TypeService],
-        "fee_choices": [(f.value, f.label) for f in Frais],
-        "mode_choices": [(m.value, m.label) for m in ModeAccueil],
-        "page_url": lambda page: _search_url(query, page=page),
+        "type_choices": _TYPE_CHOICES,
+        "fee_choices": _FEE_CHOICES,
+        "mode_choices": _MODE_CHOICES,
+        "page_url": _slot(_search_url(query, page=_SLOT)),
         "sheet_url": _sheet_urls(query),
         "feedback_url": url_for("dora.feedback", **search_form.url_args(query))
         if query.ready
@@ -88,17 +93,26 @@ def _context(query, results) -> dict:
     }
 
 
+_SLOT = "SLOT0"
+
+
+def _slot(url: str):
+    """Links that differ by one value (a sheet's id, a page number): the URL is built once,
+    with `_SLOT` where the value goes, and the value put in for each link."""
+    head, tail = url.split(_SLOT, 1)
+    return lambda value: f"{head}{quote(str(value), safe='')}{tail}"
+
+
 def _sheet_urls(query):
-    """The link of each result's sheet: one URL built, the sheet's id put in (20 per page)."""
-    marker = "PUBLICID"
-    url = url_for(
-        "dora.search_sheet",
-        public_id=marker,
-        sid=query.sid or None,
-        frein=query.barrier_grant or None,
+    """The link of each result's sheet (20 per page)."""
+    return _slot(
+        url_for(
+            "dora.search_sheet",
+            public_id=_SLOT,
+            sid=query.sid or None,
+            frein=query.barrier_grant or None,
+        )
     )
-    head, tail = url.split(marker, 1)
-    return lambda public_id: f"{head}{quote(public_id, safe='')}{tail}"
 
 
 @bp.get("/recherche/questions")

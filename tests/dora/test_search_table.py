@@ -147,8 +147,40 @@ def test_a_results_page_past_the_last_shows_the_last_page(client):
     past_the_end = client.get(location + "&page=40")
     assert past_the_end.status_code == 200
     assert "25 solutions" in past_the_end.text
-    assert past_the_end.text.count('class="fr-card__title"') == 5
-    assert re.findall(r'fr-card__title"><a href="([^"]+)"', past_the_end.text) == re.findall(
-        r'fr-card__title"><a href="([^"]+)"', second
-    )
-    assert 'aria-current="page">2<' in past_the_end.text
+    sheets = re.compile(r'href="([^"]*/recherche/fiches/[^"]+)"')
+    assert len(sheets.findall(past_the_end.text)) == 5
+    assert sheets.findall(past_the_end.text) == sheets.findall(second)
+    assert "Page 2 sur 2" in past_the_end.text
+
+
+def test_results_come_20_a_page_with_the_count_and_links_to_the_neighbouring_pages(client):
+    add_sheets(130)
+    args = {"commune": NANTES, "theme": "mobilite"}
+    location = client.get(f"{BASE}/recherche", query_string=args).headers["Location"]
+    first = client.get(location).text
+    assert "130 solutions" in first and "Page 1 sur 7" in first
+    assert first.count("/recherche/fiches/") == 20
+    assert "page=2" in first and "page=7" in first and "page=5" not in first
+    assert "Page suivante" in first and "Page précédente" not in first
+    middle = client.get(location + "&page=4").text
+    assert "Page 4 sur 7" in middle
+    assert all(f"page={n}" in middle for n in (1, 2, 3, 5, 6, 7))
+    assert "Page précédente" in middle and "Page suivante" in middle
+    last = client.get(location + "&page=7").text
+    assert last.count("/recherche/fiches/") == 10 and "Page suivante" not in last
+    first_ids = {part.split("?")[0] for part in first.split("/recherche/fiches/")[1:]}
+    last_ids = {part.split("?")[0] for part in last.split("/recherche/fiches/")[1:]}
+    assert not first_ids & last_ids
+
+
+def test_the_pages_listed_are_the_ends_and_the_neighbours_of_the_current_one():
+    from app.dora.search import Results
+
+    def links(total, page):
+        return Results(rows=[], total=total, page=page, criteria=None).page_links()
+
+    assert links(0, 1) == [1]
+    assert links(60, 1) == [1, 2, 3]
+    assert links(200, 1) == [1, 2, 3, None, 10]
+    assert links(200, 5) == [1, 2, 3, 4, 5, 6, 7, None, 10]
+    assert links(200, 9) == [1, None, 7, 8, 9, 10]
