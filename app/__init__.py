@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.core import bounds
+    from app.core import bounds, forms
     from app.core import logging as structured_logging
     from app.core.assets import Assets
     from app.core.models import include_in_migrations, render_migration_item
@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     Assets(app)
+    forms.init_app(app)  # the forms macro's plain-field test
 
     from app.accounts import auth  # noqa: F401  (user loader, login view)
 

@@ -82,3 +82,39 @@ postal_code = checked(validators.postal_code)
 def choices(pairs) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+# Fields the forms macro (`includes/forms.html`) writes itself when plain: WTForms' widgets cost
+# most of a form's rendering, and these produce the same markup.
+PLAIN_FIELD_TYPES = frozenset(
+    {
+        "StringField",
+        "DateField",
+        "DateTimeLocalField",
+        "NormalizedEmailField",
+        "TextAreaField",
+        "SelectField",
+    }
+)
+_PLAIN_FLAGS = ("minlength", "pattern", "disabled", "readonly", "min", "max", "step")
+_WRITTEN = frozenset({"aria-describedby", "autocomplete", "class", "id", "name", "type", "value"})
+_WRITTEN |= {"maxlength", "required"}
+
+
+def is_plain(field, attrs) -> bool:
+    """The field can be written by the macro: no error, no render_kw, none of the flags or
+    attributes it would have to merge (those go through WTForms' widget)."""
+    return (
+        not field.errors
+        and not field.render_kw
+        and field.type in PLAIN_FIELD_TYPES
+        and not any(getattr(field.flags, flag) for flag in _PLAIN_FLAGS)
+        and not any(
+            name in _WRITTEN or isinstance(value, bool) or value is None
+            for name, value in (attrs or {}).items()
+        )
+    )
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["plain_field"] = is_plain

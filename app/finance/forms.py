@@ -3,19 +3,18 @@ refused rule shows beside its field."""
 
 from __future__ import annotations
 
-import wtforms
 from flask_wtf.file import FileField
-from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import BaseForm, choices, max_length, required
 from app.finance.models import Decision, LegalAct
@@ -30,25 +29,6 @@ class FinanceForm(BaseForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", self.PREFIX)
         super().__init__(*args, **kwargs)
-
-
-class _Select(Select):
-    """WTForms' select, each plain option written directly rather than through `html_params`
-    (the same HTML: `<option selected value="…">`): the finance lists are long."""
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
-            return super().render_option(choice, **kwargs)
-        return Markup('<option%s value="%s">%s</option>') % (
-            Markup(" selected") if choice.selected else "",
-            choice.value,
-            escape(choice.label or choice.value),
-        )
-
-
-class SelectField(wtforms.SelectField):
-    widget = _Select()
 
 
 def offered(field) -> set[str]:

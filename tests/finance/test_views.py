@@ -362,21 +362,3 @@ def test_startup_page_queries_do_not_grow_with_the_ledger(client, login_as, dele
         ledger.record_payment(delegataire, c, paid_on=date(2026, 2, 1), amount=Decimal("5"))
     db.session.commit()
     assert queries_for_page() == few
-
-
-def test_finance_selects_render_as_wtforms_does():
-    """The finance select writes its options directly: the same HTML as WTForms' widget."""
-    import wtforms
-    from wtforms.widgets import Select
-
-    from app.core.forms import choices
-    from app.finance.forms import SelectField
-
-    class Pair(wtforms.Form):
-        theirs = wtforms.SelectField(choices=choices([("", "—"), ('x<&"', 'L<&"é'), ("2", "")]))
-        ours = SelectField(choices=choices([("", "—"), ('x<&"', 'L<&"é'), ("2", "")]))
-
-    for value in ("", 'x<&"', "2", None):
-        form = Pair(data={"theirs": value, "ours": value})
-        theirs = str(Select()(form.theirs, id="a"))
-        assert str(form.ours.widget(form.ours, id="a")) == theirs.replace("theirs", "ours")
