@@ -12,6 +12,7 @@ explicitly with `.execution_options(all_territories=True)`.
 from __future__ import annotations
 
 import contextlib
+import functools
 from contextvars import ContextVar
 
 from sqlalchemy import ForeignKey, event
@@ -69,13 +70,18 @@ def _scope_to_current_territory(state) -> None:
     if state.is_column_load or state.is_relationship_load:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TerritoryScoped,
-                lambda cls: cls.territory_id == territory_id,
-                include_aliases=True,
-            )
-        )
+        state.statement = state.statement.options(_criteria(territory_id))
+
+
+@functools.lru_cache(maxsize=1024)
+def _criteria(territory_id: int):
+    """The scoping option of one territory, built once per process: building it (a lambda that
+    SQLAlchemy analyses) on every statement cost more CPU than most queries."""
+    return with_loader_criteria(
+        TerritoryScoped,
+        lambda cls: cls.territory_id == territory_id,
+        include_aliases=True,
+    )
 
 
 @event.listens_for(Session, "before_flush")
