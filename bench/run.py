@@ -70,7 +70,13 @@ def run(
                 )
             )
             print(f"  {page.name}: {measure.requests_per_second:.0f} req/s", flush=True)
-    table = report(rows, url, sizes, connections, seconds, workers, load_seconds)
+        # The ceiling again at the end: a machine whose speed drifts during the run (a busy
+        # neighbour, a warming cache) is seen, and the higher one is kept (shares never flatter).
+        again = wrk(address, "/healthz", "", connections, seconds, threads=2)
+    ceilings = (ceiling.requests_per_second, again.requests_per_second)
+    if again.requests_per_second > ceiling.requests_per_second:
+        rows[0] = Row("/healthz (plafond)", "/healthz", again, 1, 0, 0)
+    table = report(rows, url, sizes, connections, seconds, workers, load_seconds, ceilings)
     table += explain_misses(rows, url, loaded, passwords, requests=max(20, seconds * 20))
     print(table)
     results.mkdir(parents=True, exist_ok=True)
@@ -135,7 +141,7 @@ def machine() -> str:
     )
 
 
-def report(rows, url, sizes, connections, seconds, workers, load_seconds) -> str:
+def report(rows, url, sizes, connections, seconds, workers, load_seconds, ceilings=()) -> str:
     ceiling = rows[0].measure.requests_per_second
     lines = [
         f"# Benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -148,6 +154,14 @@ def report(rows, url, sizes, connections, seconds, workers, load_seconds) -> str
         f"client : wrk, {connections} connexions, {seconds} s par page, sessions connectées, "
         "`Accept-Encoding: br, gzip`",
         f"- Objectifs : ≥ {TARGET_SHARE:.0%} du débit de /healthz et p90 ≤ {TARGET_P90_MS:.0f} ms",
+        *(
+            [
+                f"- /healthz mesuré au début ({ceilings[0]:.0f} req/s) et à la fin "
+                f"({ceilings[1]:.0f} req/s) : le plus haut sert de plafond"
+            ]
+            if ceilings
+            else []
+        ),
         "",
         "| page | req/s | part de /healthz | p50 (ms) | p90 (ms) | p99 (ms) | requêtes SQL "
         "| HTML br (Ko) | HTML (Ko) | non-200 | objectifs |",

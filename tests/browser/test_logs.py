@@ -53,8 +53,15 @@ def gunicorn(app, tmp_path):
     }
     env.pop("MAIL_SERVER", None)
     log = open(tmp_path / "gunicorn.log", "w+", encoding="utf-8")  # noqa: SIM115
+    # `exec`: the shell becomes gunicorn, so that terminating the process stops gunicorn (a
+    # forking shell would leave it serving after the test).
     process = subprocess.Popen(  # noqa: S602 (the Procfile's own command line)
-        procfile_web(), shell=True, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        "exec " + procfile_web(),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     for _ in range(100):
         try:
