@@ -451,6 +451,9 @@ class Appointment(TerritoryScoped, TimestampMixin, db.Model):
     __tablename__ = "appointment"
     __table_args__ = (
         Index("ix_appointment_territory_id_notebook_id", "territory_id", "notebook_id"),
+        # A professional's upcoming appointments (their home): from their memberships, soonest
+        # first, without walking the territory's appointments.
+        Index("ix_appointment_member_id_at", "member_id", "at"),
         NEVER_REUSED,
     )
 
