@@ -1,7 +1,9 @@
 """Flask-Login wiring. The login-session id is "<user id>:<session token>" so that renewing the
 token (logout, password change) ends every session of the user at once."""
 
-from sqlalchemy import select
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Membership, User
@@ -14,6 +16,27 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
 
+# Facts about the user that pages read on every request (is REVA in their header? is DORA's
+# monthly question due?), registered by the services and read in the statement that loads the
+# user: a column each rather than a statement each. As at the start of the request.
+_facts: dict[str, Callable[[], ColumnElement]] = {}
+
+
+def user_fact(name: str, build: Callable[[], ColumnElement]) -> None:
+    """Register `build()`, a scalar SQL expression on `User` (a correlated subquery), read with
+    the logged-in user as `fact(user, name, …)`."""
+    _facts[name] = build
+
+
+def fact(user, name: str, compute: Callable[[], object]):
+    """The fact `name` about `user` as loaded with them for this request, or `compute()` for a
+    user loaded otherwise."""
+    facts = getattr(user, "_request_facts", None)
+    if facts is not None and name in facts:
+        return facts[name]
+    return compute()
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     user_id, _, token = session_id.partition(":")
@@ -22,9 +45,10 @@ def load_user(session_id: str):
     # One statement: the user, their memberships, each membership's territory (with its service
     # switches, read by every territorial page) and structure. Selectin loads here cost more CPU
     # than the query itself, on every request.
-    user = (
+    names = list(_facts)
+    row = (
         db.session.execute(
-            select(User)
+            select(User, *[_facts[name]().label(name.replace(".", "_")) for name in names])
             .where(User.id == int(user_id))
             .options(
                 joinedload(User.memberships)
@@ -33,8 +57,12 @@ def load_user(session_id: str):
             )
         )
         .unique()
-        .scalar_one_or_none()
+        .one_or_none()
     )
-    if user is None or not user.is_active or user.session_token != token:
+    if row is None:
         return None
+    user = row[0]
+    if not user.is_active or user.session_token != token:
+        return None
+    user._request_facts = dict(zip(names, row[1:], strict=True))
     return user

@@ -93,13 +93,15 @@ def render_migration_item(type_, obj, autogen_context):
 
 
 def include_in_migrations(obj, name, type_, reflected, compare_to):
-    """Alembic: full-text tables (`*_fts`, and SQLite's FTS5 shadow tables `*_fts_*`) are made
-    by hand in their migration, per database; autogenerate leaves them alone."""
+    """Alembic: full-text tables (`*_fts`, and SQLite's FTS5 shadow tables `*_fts_*`) and
+    full-text columns (`fts_*`) are made by hand in their migration, per database;
+    autogenerate leaves them alone."""
     if type_ in ("table", "index") and reflected and compare_to is None:
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
         if table and (table.endswith("_fts") or "_fts_" in table):
             return False
-    return True
+    hand_made_column = type_ == "column" and reflected and compare_to is None
+    return not (hand_made_column and name.startswith("fts_"))
 
 
 class OutgoingMail(db.Model):

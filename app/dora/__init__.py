@@ -3,6 +3,7 @@ fresh, the bulk import, the public sheet pages and the open-data API."""
 
 from flask import Blueprint
 
+from app.accounts import auth
 from app.accounts.roles import Role
 from app.core import access, spaces
 from app.tenancy import territorial_blueprint
@@ -99,3 +100,21 @@ jobs.register(
         "DORA : structures relancées pour actualiser leurs fiches (au plus tous les 15 jours)",
     )
 )
+jobs.register(
+    jobs.Job(
+        "dora.search_order",
+        timedelta(days=1),
+        "app.dora.search:reorder",
+        "DORA : table de recherche remise dans l'ordre de ses clés (PostgreSQL)",
+    )
+)
+
+
+def _last_time_saved():
+    from app.dora.views_feedback import last_time_saved_of_user
+
+    return last_time_saved_of_user()
+
+
+# Read on every search page of a caseworker (is the monthly question due?): with the user.
+auth.user_fact("dora.time_saved_at", _last_time_saved)

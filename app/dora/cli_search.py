@@ -56,8 +56,10 @@ def reindex():
     """Rebuild the full-text index and the search table of the sheets (after a load that
     bypassed the application)."""
     from app.core import transaction
-    from app.dora.search import rebuild
+    from app.dora.search import rebuild, reorder
 
     with transaction.unit_of_work():
         count = rebuild()
+    with transaction.unit_of_work():
+        reorder()
     click.echo(f"{count} fiche(s) indexée(s).")

@@ -6,7 +6,10 @@ function: SQLite's FTS5 (no French stemmer there: the indexed text is folded and
 with snowballstemmer, and so is the query, each word quoted so FTS operators are plain words),
 and PostgreSQL's `french` configuration with `unaccent`. Both keep their index in a side table,
 `dora_service_fts`, written in the same transaction as the sheet (a flush hook), created by the
-migration by hand and left out of Alembic's autogenerate.
+migration by hand and left out of Alembic's autogenerate. On PostgreSQL the sheet's document is
+also copied onto its search rows (`fts_document`, made by hand too): a keyword search filters the
+commune's rows of the theme, read by the search table's key, instead of joining the whole
+country's matches to them.
 """
 
 from __future__ import annotations
@@ -289,21 +292,57 @@ def _bars(values) -> str:
     return "|" + "|".join(values) + "|" if values else ""
 
 
-def _write_search_rows(connection, ids: list[int] | None, batch: int = 5000) -> int:
+def _write_search_rows(
+    connection, ids: list[int] | None, batch: int = 5000, documents: bool = True
+) -> int:
     """Replace the narrow search rows of the sheets `ids` (None: all of them)."""
     removed = delete(ServiceSearchRow)
     if ids is not None:
         removed = removed.where(ServiceSearchRow.service_id.in_(ids))
     connection.execute(removed)
     rows = _search_rows(connection, ids)
+    statement = insert(ServiceSearchRow)
+    if documents and connection.dialect.name == "postgresql":
+        statement = _insert_with_document()
     for start in range(0, len(rows), batch):
-        connection.execute(insert(ServiceSearchRow), rows[start : start + batch])
+        connection.execute(statement, rows[start : start + batch])
     return len(rows)
 
 
-def rebuild_search_rows(connection=None) -> int:
-    """Rebuild the whole search table from the sheets."""
-    return _write_search_rows(connection or db.session.connection(), None)
+@lru_cache(maxsize=1)
+def _insert_with_document():
+    """PostgreSQL: search rows written with their sheet's full-text document (a column made by
+    hand, outside the model), read from the index in the same statement: no row is written
+    twice."""
+    columns = list(ServiceSearchRow.__table__.columns)
+    names = ", ".join(c.name for c in columns)
+    values = ", ".join(f":{c.key}" for c in columns)
+    statement = (  # the model's column names, no input
+        f"INSERT INTO dora_service_search ({names}, fts_document) VALUES ({values}, "  # noqa: S608
+        "(SELECT document FROM dora_service_fts WHERE service_id = :service_id))"
+    )
+    return text(statement).bindparams(*[bindparam(c.key, type_=c.type) for c in columns])
+
+
+def _copy_documents(connection, ids: list[int]) -> None:
+    """PostgreSQL: the full-text documents of the sheets `ids`, whose text changed but not
+    what their search rows copy otherwise, onto those rows. (SQLite searches its FTS5 table.)"""
+    if connection.dialect.name != "postgresql" or not ids:
+        return
+    connection.execute(
+        text(
+            "UPDATE dora_service_search SET fts_document = f.document FROM dora_service_fts f"
+            " WHERE f.service_id = dora_service_search.service_id"
+            " AND dora_service_search.service_id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    )
+
+
+def rebuild_search_rows(connection=None, documents: bool = True) -> int:
+    """Rebuild the whole search table from the sheets (`documents=False`: without copying the
+    full-text documents, for the migration that made the table before their column)."""
+    return _write_search_rows(connection or db.session.connection(), None, documents=documents)
 
 
 def _changed(service: Service, is_new: bool, names: tuple[str, ...]) -> bool:
@@ -329,6 +368,7 @@ def _index_flushed_sheets(session, flush_context) -> None:
     if rows:
         _write_index(session.connection(), rows)
     searched = {s.id for s, is_new in sheets if _changed(s, is_new, SEARCHED)}
+    _copy_documents(session.connection(), sorted({i for i, _ in rows} - searched))
     searched |= {
         row.service_id
         for row in new + dirty + list(session.deleted)
@@ -363,10 +403,27 @@ def rebuild_index(connection=None, batch: int = 2000) -> int:
 
 
 def rebuild(connection=None) -> int:
-    """Rebuild the full-text index and the search table from the sheets."""
+    """Rebuild the full-text index and the search table from the sheets (in this order: the
+    search rows copy the index's documents on PostgreSQL)."""
     connection = connection or db.session.connection()
+    count = rebuild_index(connection)
     rebuild_search_rows(connection)
-    return rebuild_index(connection)
+    return count
+
+
+def reorder(connection=None) -> str:
+    """Keep the search table's rows in the order of its key (zone, theme), so that a search
+    reads a few compact pages. SQLite's table has no rowid: it is always stored in that order.
+    A PostgreSQL heap is not: rows written since the last run sit at its end, so a daily job
+    rewrites it (`CLUSTER`, about 0.3 s for 50,000 sheets, searches waiting meanwhile), as
+    does `flask dora reindex` after a rebuild. (In the rebuild's own transaction the rows it
+    replaced would be kept: they are only dead once it commits.)"""
+    connection = connection or db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return "déjà dans l'ordre (SQLite)"
+    connection.execute(text("CLUSTER dora_service_search USING pk_dora_service_search"))
+    connection.execute(text("ANALYZE dora_service_search"))
+    return "table de recherche réordonnée"
 
 
 # The search.
@@ -584,17 +641,35 @@ def _statements(shape: _Shape):
         )
     if shape.keywords:
         if shape.dialect == "postgresql":
-            matching = text(
-                "SELECT service_id AS id FROM dora_service_fts "
-                "WHERE document @@ plainto_tsquery('french', unaccent(:keywords))"
+            # The query parsed once (a subquery: `unaccent` is not folded into a constant).
+            conditions.append(
+                text(
+                    "dora_service_search.fts_document @@ "
+                    "(SELECT plainto_tsquery('french', unaccent(:keywords)))"
+                ).bindparams(bindparam("keywords"))
             )
         else:
             matching = text(
                 "SELECT rowid AS id FROM dora_service_fts WHERE dora_service_fts MATCH :keywords"
-            )
-        matching = matching.bindparams(bindparam("keywords")).columns(column("id", Integer))
-        conditions.append(entry.service_id.in_(select(matching.subquery().c.id)))
+            ).bindparams(bindparam("keywords"))
+            matching = matching.columns(column("id", Integer))
+            conditions.append(entry.service_id.in_(select(matching.subquery().c.id)))
 
+    provider, structure = Provider.__table__.c, Structure.__table__.c
+    columns = (
+        _SHEET.public_id,
+        _SHEET.name,
+        _SHEET.summary,
+        _SHEET.type,
+        _SHEET.fees,
+        _SHEET.commune,
+        _SHEET.reception_modes,
+        _SHEET.due_at,
+        _SHEET.latitude,
+        _SHEET.longitude,
+        structure.name.label("provider_name"),
+    )
+    total = select(func.count()).select_from(entry.service_id.table).where(*conditions)
     found = entry
     if shape.keywords:
         # The sheets found, in a common table expression that the page and the total both
@@ -607,7 +682,7 @@ def _statements(shape: _Shape):
             .c
         )
         conditions = []
-    total = select(func.count()).select_from(found.service_id.table).where(*conditions)
+        total = select(func.count()).select_from(found.service_id.table)
     page_ids = (
         select(found.service_id)
         .where(*conditions)
@@ -615,24 +690,10 @@ def _statements(shape: _Shape):
         .limit(PAGE_SIZE)
         .offset(bindparam("offset", type_=Integer))
     )
-    provider, structure = Provider.__table__.c, Structure.__table__.c
     # The page's sheets, ordered again on their own copy of the keys (equal to the narrow
     # rows'): SQLite reads `IN (… LIMIT)` as a bounded sort, a joined subquery as a full one.
     page = (
-        select(
-            _SHEET.public_id,
-            _SHEET.name,
-            _SHEET.summary,
-            _SHEET.type,
-            _SHEET.fees,
-            _SHEET.commune,
-            _SHEET.reception_modes,
-            _SHEET.due_at,
-            _SHEET.latitude,
-            _SHEET.longitude,
-            structure.name.label("provider_name"),
-            total.scalar_subquery().label("total"),
-        )
+        select(*columns, total.scalar_subquery().label("total"))
         .join_from(Service.__table__, Provider.__table__, provider.id == _SHEET.provider_id)
         .join(Structure.__table__, structure.id == provider.structure_id)
         .where(_SHEET.id.in_(page_ids))

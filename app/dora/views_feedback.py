@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.accounts import auth
+from app.accounts.models import User
 from app.accounts.roles import Role
 from app.core import access, htmx
 from app.core.models import utcnow
@@ -154,16 +156,28 @@ def _sheet_url(action):
 
 
 def time_saved_due(user) -> bool:
-    """Ask a caseworker at most once a month (an answer or a skip waits a month)."""
+    """Ask a caseworker at most once a month, whatever the territory (an answer or a skip
+    waits a month). Their last answer is read with them (`dora.time_saved_at`)."""
     if not perms.is_caseworker(user, g.territory.id):
         return False
-    last = db.session.scalar(
-        select(TimeSavedAnswer.at)
-        .where(TimeSavedAnswer.user_id == user.id)
-        .order_by(TimeSavedAnswer.at.desc())
-        .limit(1)
+    last = auth.fact(
+        user,
+        "dora.time_saved_at",
+        lambda: db.session.scalar(
+            _last_time_saved(user.id).execution_options(all_territories=True)
+        ),
     )
     return last is None or last <= utcnow() - TIME_SAVED_EVERY
+
+
+def _last_time_saved(user_id):
+    """When the user last answered or skipped the question, in any territory."""
+    return select(func.max(TimeSavedAnswer.at)).where(TimeSavedAnswer.user_id == user_id)
+
+
+def last_time_saved_of_user():
+    """The same, read with the logged-in user (a subquery on `User`)."""
+    return _last_time_saved(User.id).scalar_subquery()
 
 
 @bp.app_template_global("dora_time_saved_form")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint
 
+from app.accounts import auth
 from app.accounts.roles import Role
 from app.core import access, jobs, spaces
 
@@ -107,3 +108,13 @@ spaces.register(
         ),
     )
 )
+
+
+def _candidacy_exists():
+    from app.reva.queries import candidacy_exists
+
+    return candidacy_exists()
+
+
+# Read on every page (is REVA in the header of a user without a REVA role?): with the user.
+auth.user_fact("reva.has_candidacy", _candidacy_exists)

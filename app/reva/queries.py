@@ -8,6 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import Integer, Select, and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts import auth
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.core import paging
@@ -443,10 +444,24 @@ def queue_page(query: Select, page: int, size: int, total: int) -> tuple[list, i
 
 
 def has_candidacy(user) -> bool:
-    return (
-        db.session.scalar(select(Candidacy.id).where(Candidacy.candidate_id == user.id).limit(1))
-        is not None
+    """Read with the logged-in user (`reva.has_candidacy`, registered in `app.reva`)."""
+    return bool(
+        auth.fact(
+            user,
+            "reva.has_candidacy",
+            lambda: (
+                db.session.scalar(
+                    select(Candidacy.id).where(Candidacy.candidate_id == user.id).limit(1)
+                )
+                is not None
+            ),
+        )
     )
+
+
+def candidacy_exists():
+    """The logged-in user's fact: they are the candidate of a candidacy."""
+    return exists().where(Candidacy.candidate_id == User.id)
 
 
 def space_cards(user) -> list:

@@ -67,7 +67,7 @@ def load(sheets: int, rng) -> Loaded:
         ServiceZone,
         Thematique,
     )
-    from app.dora.search import rebuild
+    from app.dora.search import rebuild, reorder
     from app.extensions import db
     from app.tenancy.models import Structure, Territory
 
@@ -191,6 +191,7 @@ def load(sheets: int, rng) -> Loaded:
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(model), rows[start : start + BATCH])
     rebuild(db.session.connection())
+    reorder(db.session.connection())  # the table was empty: nothing replaced to keep
     # Statistics, as autovacuum (PostgreSQL) or a maintenance ANALYZE would have them: without
     # them the planner believes the bulk-loaded tables are empty and nests loops over 50,000 rows.
     db.session.execute(text("ANALYZE"))

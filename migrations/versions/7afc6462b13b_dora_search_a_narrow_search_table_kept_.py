@@ -43,7 +43,7 @@ def upgrade():
     # The published sheets already there (the application keeps the table from now on).
     from app.dora.search import rebuild_search_rows
 
-    rebuild_search_rows(op.get_bind())
+    rebuild_search_rows(op.get_bind(), documents=False)  # their column: b5d1e0a7c3f9
 
 
 def downgrade():

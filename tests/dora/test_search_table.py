@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
+from app.core import jobs
 from app.core.models import utcnow
 from app.core.querycount import count_queries
 from app.dora import sheets
@@ -184,3 +185,69 @@ def test_the_pages_listed_are_the_ends_and_the_neighbours_of_the_current_one():
     assert links(200, 1) == [1, 2, 3, None, 10]
     assert links(200, 5) == [1, 2, 3, 4, 5, 6, 7, None, 10]
     assert links(200, 9) == [1, None, 7, 8, 9, 10]
+
+
+def stored_in_place() -> list[tuple]:
+    """The search rows in the order they are stored: a scan of the table itself (`name` is
+    in no index, so no index can stand in for it)."""
+    scan = "SELECT zone, theme, service_id, name FROM dora_service_search"
+    return [tuple(row) for row in db.session.execute(text(scan)).all()]
+
+
+def test_the_daily_job_stores_the_rows_in_key_order_and_keywords_still_find_them():
+    sheet("Partout", zone=["france"], summary="Voitures à petit prix.")
+    sheet("Nantes", zone=[NANTES], summary="Trottinettes.")
+    sheet("Département", zone=["44"], summary="Voitures de location.")
+    db.session.commit()
+    before = stored_in_place()
+
+    outcome = jobs.run_due(only="dora.search_order")
+
+    assert outcome["dora.search_order"].startswith("exécuté")
+    after = stored_in_place()
+    assert after == sorted(before)  # on PostgreSQL the heap was in writing order before
+    assert sorted(names(search(place(), "mobilite", {}, Filters(keywords="voiture")))) == [
+        "Département",
+        "Partout",
+    ]
+
+
+def test_a_rebuild_keeps_the_full_text_search_of_the_search_rows():
+    sheet("Garage solidaire", summary="Réparations à petit prix.")
+    sheet("Crèches parentales", summary="Places en crèche.")
+    rebuild(db.session.connection())
+    db.session.commit()
+    assert names(search(place(), "mobilite", {}, Filters(keywords="reparation"))) == [
+        "Garage solidaire"
+    ]
+    assert names(search(place(), "mobilite", {}, Filters(keywords="creche"))) == [
+        "Crèches parentales"
+    ]
+
+
+def test_editing_only_the_description_updates_what_keywords_find():
+    service = sheet("Garage solidaire", description="Pièces détachées.")
+    db.session.commit()
+    reload(service).description = "Bicyclettes d'occasion."
+    db.session.commit()
+    assert names(search(place(), "mobilite", {}, Filters(keywords="bicyclette"))) == [
+        "Garage solidaire"
+    ]
+    assert names(search(place(), "mobilite", {}, Filters(keywords="pieces"))) == []
+
+
+def test_the_reindex_command_rebuilds_then_stores_in_key_order(app):
+    sheet("Partout", zone=["france"], summary="Voitures à petit prix.")
+    sheet("Département", zone=["44"], summary="Voitures de location.")
+    db.session.commit()
+    db.session.execute(text("DELETE FROM dora_service_search"))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["dora", "reindex"])
+
+    assert "2 fiche(s) indexée(s)" in result.output
+    assert stored_in_place() == sorted(stored_in_place())
+    assert sorted(names(search(place(), "mobilite", {}, Filters(keywords="voitures")))) == [
+        "Département",
+        "Partout",
+    ]
