@@ -421,6 +421,10 @@ def reorder(connection=None) -> str:
     connection = connection or db.session.connection()
     if connection.dialect.name != "postgresql":
         return "déjà dans l'ordre (SQLite)"
+    # Searches wait while it runs, and while it waits for its lock: if a long transaction
+    # holds the table, give up after a second (the job is recorded as failed, and runs again
+    # the next day) rather than queue every search behind it.
+    connection.execute(text("SET LOCAL lock_timeout = '1s'"))
     connection.execute(text("CLUSTER dora_service_search USING pk_dora_service_search"))
     connection.execute(text("ANALYZE dora_service_search"))
     return "table de recherche réordonnée"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import insert, select, text
 
 from app.core import jobs
@@ -251,3 +252,16 @@ def test_the_reindex_command_rebuilds_then_stores_in_key_order(app):
         "Département",
         "Partout",
     ]
+
+
+def test_the_reorder_gives_up_rather_than_queue_searches_behind_a_long_transaction():
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's table is always in key order: nothing to rewrite")
+    sheet("Partout", zone=["france"])
+    db.session.commit()
+    with db.engine.connect() as other:  # a long transaction reading the table
+        other.execute(text("SELECT count(*) FROM dora_service_search"))
+        outcome = jobs.run_due(only="dora.search_order")
+        other.rollback()
+    assert outcome["dora.search_order"] == "échec"
+    assert names(search(place(), "mobilite", {}, Filters())) == ["Partout"]
