@@ -3,6 +3,7 @@ the working directory). The access log is JSON lines without personal data: the 
 query string (what people typed never reaches it), no referer, secret tokens masked, and the
 request id the app answered with (the same as in the app's own log lines)."""
 
+import gc
 import json
 from datetime import UTC, datetime
 
@@ -33,3 +34,16 @@ class AccessLogger(Logger):
 
 
 logger_class = AccessLogger
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app, its long-lived objects (modules, routes, mappers,
+    templates: ~200,000) leave the garbage collector's watch (`gc.freeze`): a full collection
+    walked them all every few hundred requests (~120 ms, a p99 spike and ~0.4 ms a request on
+    average). Each request allocates and frees tens of thousands of objects, nearly all by
+    reference counting, so the youngest generation is collected less often too."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+GC_THRESHOLDS = (10_000, 50, 50)
