@@ -18,7 +18,9 @@ login_manager.session_protection = "strong"
 
 # Facts about the user that pages read on every request (is REVA in their header? is DORA's
 # monthly question due?), registered by the services and read in the statement that loads the
-# user: a column each rather than a statement each. As at the start of the request.
+# user: a column each rather than a statement each. As at the start of the request, and about
+# the person whatever the territory of the page (the statement reads across territories, so a
+# fact does not depend on whether a territory was bound when the user was loaded).
 _facts: dict[str, Callable[[], ColumnElement]] = {}
 
 
@@ -55,6 +57,7 @@ def load_user(session_id: str):
                 .joinedload(Membership.territory)
                 .joinedload(Territory.services)
             )
+            .execution_options(all_territories=True)
         )
         .unique()
         .one_or_none()

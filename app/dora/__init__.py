@@ -111,7 +111,7 @@ jobs.register(
 
 
 def _last_time_saved():
-    from app.dora.views_feedback import last_time_saved_of_user
+    from app.dora.queries import last_time_saved_of_user
 
     return last_time_saved_of_user()
 

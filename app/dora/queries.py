@@ -23,6 +23,7 @@ from app.dora.models import (
     ServiceThematique,
     Suggestion,
     SuggestionStatus,
+    TimeSavedAnswer,
 )
 from app.extensions import db
 from app.tenancy.models import Structure
@@ -481,3 +482,24 @@ def sheet_by_id(service_id: int) -> Service | None:
         .where(Service.id == service_id, Service.status == ServiceStatus.PUBLISHED)
         .execution_options(all_territories=True)
     )
+
+
+# The monthly "avez-vous gagné du temps ?" question
+
+
+def _last_time_saved_answer(user_id):
+    """When the user last answered or skipped the question, in any territory."""
+    return select(func.max(TimeSavedAnswer.at)).where(TimeSavedAnswer.user_id == user_id)
+
+
+def last_time_saved(user_id: int) -> datetime | None:
+    return db.session.scalar(
+        _last_time_saved_answer(user_id).execution_options(all_territories=True)
+    )
+
+
+def last_time_saved_of_user():
+    """The same, as a fact read with the logged-in user (a subquery on `User`)."""
+    from app.accounts.models import User
+
+    return _last_time_saved_answer(User.id).scalar_subquery()

@@ -7,14 +7,22 @@ from datetime import timedelta
 
 from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts import auth
-from app.accounts.models import User
 from app.accounts.roles import Role
 from app.core import access, htmx
 from app.core.models import utcnow
-from app.dora import bp, carnet_link, perms, questions, search_form, search_log, suggestions
+from app.dora import (
+    bp,
+    carnet_link,
+    perms,
+    queries,
+    questions,
+    search_form,
+    search_log,
+    suggestions,
+)
 from app.dora.forms import ConfirmForm
 from app.dora.forms_search import FeedbackForm, TimeSavedForm
 from app.dora.models import (
@@ -22,7 +30,6 @@ from app.dora.models import (
     Provider,
     SearchFeedback,
     SuggestionStatus,
-    TimeSavedAnswer,
 )
 from app.extensions import db
 from app.indicators.dora_search import search_indicators
@@ -160,24 +167,8 @@ def time_saved_due(user) -> bool:
     waits a month). Their last answer is read with them (`dora.time_saved_at`)."""
     if not perms.is_caseworker(user, g.territory.id):
         return False
-    last = auth.fact(
-        user,
-        "dora.time_saved_at",
-        lambda: db.session.scalar(
-            _last_time_saved(user.id).execution_options(all_territories=True)
-        ),
-    )
+    last = auth.fact(user, "dora.time_saved_at", lambda: queries.last_time_saved(user.id))
     return last is None or last <= utcnow() - TIME_SAVED_EVERY
-
-
-def _last_time_saved(user_id):
-    """When the user last answered or skipped the question, in any territory."""
-    return select(func.max(TimeSavedAnswer.at)).where(TimeSavedAnswer.user_id == user_id)
-
-
-def last_time_saved_of_user():
-    """The same, read with the logged-in user (a subquery on `User`)."""
-    return _last_time_saved(User.id).scalar_subquery()
 
 
 @bp.app_template_global("dora_time_saved_form")
