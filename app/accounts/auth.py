@@ -3,7 +3,7 @@ token (logout, password change) ends every session of the user at once."""
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Membership, User
@@ -26,7 +26,8 @@ _facts: dict[str, Callable[[], ColumnElement]] = {}
 
 def user_fact(name: str, build: Callable[[], ColumnElement]) -> None:
     """Register `build()`, a scalar SQL expression on `User` (a correlated subquery), read with
-    the logged-in user as `fact(user, name, …)`."""
+    the logged-in user as `fact(user, name, …)`. Built once per process: nothing of a request
+    (a date, a territory) may be captured in it."""
     _facts[name] = build
 
 
@@ -44,24 +45,8 @@ def load_user(session_id: str):
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # One statement: the user, their memberships, each membership's territory (with its service
-    # switches, read by every territorial page) and structure. Selectin loads here cost more CPU
-    # than the query itself, on every request.
-    names = list(_facts)
-    row = (
-        db.session.execute(
-            select(User, *[_facts[name]().label(name.replace(".", "_")) for name in names])
-            .where(User.id == int(user_id))
-            .options(
-                joinedload(User.memberships)
-                .joinedload(Membership.territory)
-                .joinedload(Territory.services)
-            )
-            .execution_options(all_territories=True)
-        )
-        .unique()
-        .one_or_none()
-    )
+    names, statement = _user_statement()
+    row = db.session.execute(statement, {"user_id": int(user_id)}).unique().one_or_none()
     if row is None:
         return None
     user = row[0]
@@ -69,3 +54,29 @@ def load_user(session_id: str):
         return None
     user._request_facts = dict(zip(names, row[1:], strict=True))
     return user
+
+
+_statement: tuple[list[str], object] | None = None
+
+
+def _user_statement():
+    """One statement: the user, their memberships, each membership's territory (with its service
+    switches, read by every territorial page) and structure, and the registered facts. Built
+    once per process (the facts are registered at import): SQLAlchemy then reuses its cache key
+    instead of walking a new statement on every request. Selectin loads here cost more CPU than
+    the query itself, on every request."""
+    global _statement
+    if _statement is None or _statement[0] != list(_facts):
+        names = list(_facts)
+        statement = (
+            select(User, *[_facts[name]().label(name.replace(".", "_")) for name in names])
+            .where(User.id == bindparam("user_id"))
+            .options(
+                joinedload(User.memberships)
+                .joinedload(Membership.territory)
+                .joinedload(Territory.services)
+            )
+            .execution_options(all_territories=True)
+        )
+        _statement = (names, statement)
+    return _statement

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.core.models import utcnow
 from app.dora.models import SearchLog
@@ -25,25 +25,25 @@ def _recent(log, now: datetime) -> bool:
     return log is not None and log.created_at >= now - timedelta(minutes=SAME_SEARCH_MINUTES)
 
 
+# Built once: a search page runs it on every request (a new statement is walked for its cache key).
+_SAME_SEARCH = select(
+    SearchLog.id,
+    SearchLog.created_at,
+    SearchLog.commune_code,
+    SearchLog.theme,
+    SearchLog.answers,
+    SearchLog.filters,
+    SearchLog.with_keywords,
+    SearchLog.result_count,
+).where(SearchLog.public_id == bindparam("sid"))
+
+
 def record(sid, *, commune_code, theme, answers, filters, with_keywords, count, by_caseworker):
     """One submitted commune + theme + answers is one search: refining its filters (the same
     `sid`, within 30 minutes) updates it, only if something changed; anything else starts a
     new one. Returns the search's public id."""
     now = utcnow()
-    same = None
-    if sid:
-        same = db.session.execute(
-            select(
-                SearchLog.id,
-                SearchLog.created_at,
-                SearchLog.commune_code,
-                SearchLog.theme,
-                SearchLog.answers,
-                SearchLog.filters,
-                SearchLog.with_keywords,
-                SearchLog.result_count,
-            ).where(SearchLog.public_id == sid)
-        ).first()
+    same = db.session.execute(_SAME_SEARCH, {"sid": sid}).first() if sid else None
     if (
         _recent(same, now)
         and same.commune_code == commune_code

@@ -43,3 +43,17 @@ def test_the_monthly_question_is_read_with_the_user_and_counts_every_territory(l
     )
     db.session.commit()
     assert "gagné du temps" not in unescape(client.get(search).text)
+
+
+def test_a_fact_registered_after_the_first_request_is_read_with_the_user(login_as, monkeypatch):
+    from sqlalchemy import literal
+
+    from app.accounts import auth
+
+    user = member(Role.PROFESSIONAL, "loire-atlantique")
+    login_as(user).get("/mentions-legales")  # the user's statement is built (once per process)
+    monkeypatch.setitem(auth._facts, "test.answer", lambda: literal(42))
+    with count_queries() as statements:
+        loaded = auth.load_user(f"{user.id}:{user.session_token}")
+    assert auth.fact(loaded, "test.answer", lambda: None) == 42
+    assert len(statements) == 1
