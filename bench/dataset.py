@@ -44,6 +44,10 @@ def load(url: str, sizes: dict[str, int], seed: int = 7) -> Loaded:
         if db.engine.dialect.name == "postgresql":
             _advance_sequences(db)
             db.session.commit()
+            # As after any bulk load or restore: statistics and visibility maps up to date
+            # before serving, or autovacuum does it during the first pages' measurements.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM ANALYZE")
     return loaded
 
 

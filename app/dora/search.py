@@ -27,7 +27,6 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
-    case,
     cast,
     column,
     delete,
@@ -730,8 +729,9 @@ def _statements(shape: _Shape):
 
 
 def _order(table, service_id, located: bool) -> list:
-    """Fresh sheets first, then by distance when known, then by name."""
-    keys = [case((table.due_at <= bindparam("now", type_=UTCDateTime), 1), else_=0)]
+    """Fresh sheets first, then by distance when known, then by name. Booleans (false first)
+    rather than CASE: one expression less per row and key (`due_at` is never null)."""
+    keys = [table.due_at <= bindparam("now", type_=UTCDateTime)]
     if located:
         latitude, longitude, k = (
             bindparam("latitude", type_=Float),
@@ -740,7 +740,7 @@ def _order(table, service_id, located: bool) -> list:
         )
         dlat = table.latitude - latitude
         dlon = (table.longitude - longitude) * k
-        keys += [case((table.latitude.is_(None), 1), else_=0), dlat * dlat + dlon * dlon]
+        keys += [table.latitude.is_(None), dlat * dlat + dlon * dlon]
     return [*keys, table.name, service_id]
 
 
