@@ -68,6 +68,7 @@ spaces.register(
             "dora.refresh_link",
             "dora.search",
             "dora.search_questions",
+            "dora.search_communes",
             "dora.search_sheet",
             "dora.orientation_link",
             "dora.sheet_of_action",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, g, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from app.core import access, htmx
@@ -77,7 +77,12 @@ def _context(query, results) -> dict:
     return {
         "query": query,
         "results": results,
-        "communes": search_form.datalist_options(g.territory.department_code),
+        # The territory's communes (8 KB, 2 KB compressed, more in the Ardennes) come with
+        # the page while no commune is chosen; once one is, the list loads when the field is
+        # focused (htmx), and a commune can still be typed by name or postal code without it.
+        "communes": search_form.datalist_options(g.territory.department_code)
+        if query.place is None
+        else None,
         "theme_options": questions.theme_options(query.theme),
         "theme_questions": questions.questions_for(query.theme) if query.theme else [],
         "theme_label": questions.theme_label,
@@ -128,6 +133,21 @@ def search_questions():
         query=query,
         theme_questions=questions.questions_for(theme) if theme else [],
     )
+
+
+@bp.get("/recherche/communes")
+@access.public
+def search_communes():
+    """The territory's communes for the commune field's list (htmx, on focus): open to
+    anyone, the same for everyone, kept by the browser for a day."""
+    response = make_response(
+        render_template(
+            "dora/includes/commune_options.html",
+            communes=search_form.datalist_options(g.territory.department_code),
+        )
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @bp.get("/recherche/fiches/<public_id>")

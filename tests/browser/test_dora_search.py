@@ -60,6 +60,11 @@ def test_from_a_barrier_to_an_accepted_orientation(page, browser, live_server):
     page.get_by_role("heading", name=re.compile("1 solution pour « Mobilité » à Nantes")).wait_for()
     assert "permis=non" in page.url and "vehicule=non" in page.url
     assert page.get_by_text("Location de voitures").count() == 0
+    # The results came without the territory's communes: they load when the field is focused.
+    assert page.locator("#communes option").count() == 0
+    page.get_by_label("Commune de la personne").focus()
+    page.locator('#communes option[value="Saint-Nazaire (44600)"]').wait_for(state="attached")
+    assert page.locator("#communes option").count() > 100
     check_accessibility_basics(page)
 
     page.get_by_role("link", name="Auto-école sociale de Nantes").click()

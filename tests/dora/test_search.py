@@ -316,6 +316,28 @@ def test_a_commune_outside_the_territory_or_unknown_is_not_found(typed):
     assert find_place("44", typed) is None
 
 
+def test_the_commune_list_comes_with_the_form_and_loads_on_focus_once_a_commune_is_chosen(
+    client,
+):
+    form = client.get(f"{BASE}/recherche").text
+    assert '<option value="Nantes (44000)">' in form  # no JavaScript needed to pick one
+    located = client.get(
+        client.get(
+            f"{BASE}/recherche", query_string={"commune": "44109", "theme": "mobilite"}
+        ).headers["Location"]
+    )
+    assert located.status_code == 200
+    assert '<option value="Nantes (44000)">' not in located.text
+    assert f'data-hx-get="{BASE}/recherche/communes"' in located.text
+    communes = client.get(f"{BASE}/recherche/communes")
+    assert communes.status_code == 200
+    assert '<option value="Nantes (44000)">' in communes.text
+    assert "Charleville" not in communes.text  # this territory's communes only
+    assert communes.headers["Cache-Control"] == "private, max-age=86400"
+    ardennes = client.get("/ardennes/dora/recherche/communes").text
+    assert "Charleville-Mézières (08000)" in unescape(ardennes) and "Nantes" not in ardennes
+
+
 # Pages
 
 
