@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset
+from bench import cpu, dataset
 from bench.drive import Measure, wrk
 from bench.server import form_body, get, login, serve
 
@@ -27,6 +27,7 @@ class Row:
     queries: int
     compressed: int  # bytes of HTML on the wire (brotli)
     html: int  # bytes of HTML
+    cpu_ms: float | None = None  # server CPU per request (gunicorn, and a local PostgreSQL)
 
 
 def run(
@@ -45,10 +46,24 @@ def run(
     print(f"Données chargées en {load_seconds:.1f} s : {sizes}", flush=True)
     passwords = {a.email: a.password for a in loaded.accounts}
     rows: list[Row] = []
+    local_postgres = url.startswith("postgresql") and any(
+        host in url for host in ("@127.0.0.1", "@localhost", "@/")
+    )
     with serve(url, workers=workers) as address:
+
+        def measured(path, cookie, body=""):
+            """wrk's figures, and the server's CPU per request meanwhile (bench/cpu.py)."""
+            before = cpu.seconds(address.pid, local_postgres)
+            measure = wrk(address, path, cookie, connections, seconds, threads=2, body=body)
+            after = cpu.seconds(address.pid, local_postgres)
+            used = None
+            if before is not None and after is not None and measure.requests:
+                used = (after - before) * 1000 / measure.requests
+            return measure, used
+
         cookies = {email: login(address, email, password) for email, password in passwords.items()}
-        ceiling = wrk(address, "/healthz", "", connections, seconds, threads=2)
-        rows.append(Row("/healthz (plafond)", "/healthz", ceiling, 1, 0, 0))
+        ceiling, ceiling_cpu = measured("/healthz", "")
+        rows.append(Row("/healthz (plafond)", "/healthz", ceiling, 1, 0, 0, ceiling_cpu))
         for page in loaded.pages:
             cookie = cookies[page.email]
             sent = ""
@@ -61,7 +76,7 @@ def run(
             # A second of the same load first, not counted: each worker's connection then has
             # the page's statements prepared and its rows in its page cache, as in production.
             wrk(address, page.path, cookie, connections, 1, threads=2, body=sent)
-            measure = wrk(address, page.path, cookie, connections, seconds, threads=2, body=sent)
+            measure, used = measured(page.path, cookie, body=sent)
             rows.append(
                 Row(
                     page.name,
@@ -70,15 +85,16 @@ def run(
                     int(headers.get("X-SQL-Queries", -1)),
                     len(body),
                     len(identity),
+                    used,
                 )
             )
             print(f"  {page.name}: {measure.requests_per_second:.0f} req/s", flush=True)
         # The ceiling again at the end: a machine whose speed drifts during the run (a busy
         # neighbour, a warming cache) is seen, and the higher one is kept (shares never flatter).
-        again = wrk(address, "/healthz", "", connections, seconds, threads=2)
+        again, again_cpu = measured("/healthz", "")
     ceilings = (ceiling.requests_per_second, again.requests_per_second)
     if again.requests_per_second > ceiling.requests_per_second:
-        rows[0] = Row("/healthz (plafond)", "/healthz", again, 1, 0, 0)
+        rows[0] = Row("/healthz (plafond)", "/healthz", again, 1, 0, 0, again_cpu)
     table = report(rows, url, sizes, connections, seconds, workers, load_seconds, ceilings)
     table += explain_misses(rows, url, loaded, passwords, requests=max(20, seconds * 20))
     print(table)
@@ -157,6 +173,9 @@ def report(rows, url, sizes, connections, seconds, workers, load_seconds, ceilin
         f"client : wrk, {connections} connexions, {seconds} s par page, sessions connectées, "
         "`Accept-Encoding: br, gzip`",
         f"- Objectifs : ≥ {TARGET_SHARE:.0%} du débit de /healthz et p90 ≤ {TARGET_P90_MS:.0f} ms",
+        "- CPU serveur : temps CPU des processus gunicorn (et de PostgreSQL quand la base est "
+        "locale) par requête pendant la mesure, lu dans /proc ; il ne bouge pas quand un voisin "
+        "de la machine prend le processeur, à la différence des req/s",
         *(
             [
                 f"- /healthz mesuré au début ({ceilings[0]:.0f} req/s) et à la fin "
@@ -167,8 +186,8 @@ def report(rows, url, sizes, connections, seconds, workers, load_seconds, ceilin
         ),
         "",
         "| page | req/s | part de /healthz | p50 (ms) | p90 (ms) | p99 (ms) | requêtes SQL "
-        "| HTML br (Ko) | HTML (Ko) | non-200 | objectifs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| HTML br (Ko) | HTML (Ko) | non-200 | CPU serveur (ms/req) | objectifs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         m = row.measure
@@ -177,6 +196,7 @@ def report(rows, url, sizes, connections, seconds, workers, load_seconds, ceilin
         lines.append(
             f"| {row.name} | {m.requests_per_second:.0f} | {share:.1%} | {m.p50:.1f} | {m.p90:.1f} "
             f"| {m.p99:.1f} | {row.queries} | {row.compressed / 1000:.1f} | {row.html / 1000:.1f} "
-            f"| {m.not_ok} | {'✓' if ok else '✗'} |"
+            f"| {m.not_ok} | {'' if row.cpu_ms is None else f'{row.cpu_ms:.1f}'} "
+            f"| {'✓' if ok else '✗'} |"
         )
     return "\n".join(lines) + "\n"

@@ -19,6 +19,15 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class Address(tuple):
+    """(host, port) of the server, and the pid of its master process."""
+
+    def __new__(cls, address: tuple[str, int], pid: int):
+        instance = super().__new__(cls, address)
+        instance.pid = pid
+        return instance
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,7 +77,7 @@ def serve(database_url: str, workers: int = 2):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"gunicorn n'a pas démarré : voir {folder}/gunicorn.log")
                 time.sleep(0.2)
-            yield ("127.0.0.1", port)
+            yield Address(("127.0.0.1", port), process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -92,7 +92,9 @@ def test_a_tiny_run_serves_every_key_page_and_writes_the_table(tmp_path):
     assert all(float(cells[7]) < float(cells[8]) for cells in page_rows)
     assert re.search(r"gunicorn, 2 workers", text)
     # Every page under its target is explained: its CPU per request and where it goes.
-    missed = [cells[0].strip() for cells in page_rows if cells[10].strip() == "✗"]
+    # The server's CPU per request, read from /proc (gunicorn's processes), for every row.
+    assert float(rows[0][10]) > 0 and all(float(cells[10]) >= 0 for cells in page_rows)
+    missed = [cells[0].strip() for cells in page_rows if cells[11].strip() == "✗"]
     for name in missed:
         [line] = [line for line in text.splitlines() if line.startswith(f"- **{name}** : ")]
         assert re.search(r"[\d.]+ ms de CPU par requête, \d+ requêtes SQL ; connexion", line)
