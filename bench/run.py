@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bench import cpu, dataset
 from bench.drive import Measure, wrk
 from bench.server import form_body, get, login, serve
@@ -46,8 +48,11 @@ def run(
     print(f"Données chargées en {load_seconds:.1f} s : {sizes}", flush=True)
     passwords = {a.email: a.password for a in loaded.accounts}
     rows: list[Row] = []
-    local_postgres = url.startswith("postgresql") and any(
-        host in url for host in ("@127.0.0.1", "@localhost", "@/")
+    address_of = make_url(url)
+    local_postgres = address_of.get_backend_name() == "postgresql" and address_of.host in (
+        None,  # a Unix socket
+        "127.0.0.1",
+        "localhost",
     )
     with serve(url, workers=workers) as address:
 
