@@ -42,8 +42,9 @@ run: install assets seed
 
 test: install-dev assets test-only
 
+# One worker per CPU (pytest-xdist); on PostgreSQL each worker gets its own database.
 test-only:
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install-dev
 	$(BIN)/ruff check app tests bench

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db, limiter
@@ -30,8 +31,29 @@ REFERENCE_TABLES = {
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """With `pytest -n`, each worker its own PostgreSQL database beside TEST_DATABASE_URL's
+    (made afresh, dropped when the worker ends): workers empty their tables between tests."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with server.connect() as connection:
+        connection.execute(drop)
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop_it():
+        with server.connect() as connection:
+            connection.execute(drop)
+        server.dispose()
+
+    atexit.register(drop_it)
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def portal_test_config(url: str, tmp_dir) -> dict:

@@ -361,7 +361,11 @@ class ServiceSearchRow(db.Model):
 
     A sheet is found once per search: zone codes another of its codes covers for every commune
     are left out (a commune inside one of its EPCIs or departments, anything besides 'france');
-    an EPCI row carries the sheet's departments, for EPCIs that straddle one of them."""
+    an EPCI row carries the sheet's departments, for EPCIs that straddle one of them.
+
+    Within a zone and theme, rows are stored by the grid cell of the sheet's place (`cell`,
+    about 11 km a side; -1 without coordinates): a search reads the cells around the commune
+    first, where the nearest sheets are, rather than ordering every sheet of the zone."""
 
     __tablename__ = "dora_service_search"
     __table_args__ = (
@@ -371,6 +375,7 @@ class ServiceSearchRow(db.Model):
 
     zone: Mapped[str] = mapped_column(String(9), primary_key=True)
     theme: Mapped[str] = mapped_column(String(120), primary_key=True)
+    cell: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[int] = mapped_column(
         ForeignKey("dora_service.id", ondelete="CASCADE"), primary_key=True
     )
