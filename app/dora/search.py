@@ -616,8 +616,9 @@ def search(commune: Commune, theme: str, answers: dict, filters: Filters, page: 
     rows = []
     if near_statement is not None:
         rows = connection.execute(near_statement, params).all()
-    if len(rows) < PAGE_SIZE:
-        # The fresh sheets around the commune do not fill the page: every sheet, ordered.
+    if len(rows) < PAGE_SIZE and not (rows and params["offset"] + len(rows) >= rows[0].total):
+        # The fresh sheets around the commune do not fill the page, and are not all the
+        # sheets found: every sheet, ordered.
         rows = connection.execute(page_statement, params).all()
     if rows:
         count = rows[0].total

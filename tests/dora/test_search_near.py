@@ -171,3 +171,27 @@ def test_every_sheet_nearer_than_the_radius_lies_in_the_cells_around_the_commune
             assert cell_of(lat, lon) in cells
         assert 10 < radius * 111.2 < 11.2  # about 11 km
     assert cell_of(None, 2.35) == NO_CELL
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["all-fresh", "one-out-of-date"])
+def test_a_few_sheets_all_fresh_and_near_cost_one_statement(stale):
+    """When the fresh sheets around the commune are all the sheets found, they are the page."""
+    nantes = place(NANTES)
+    rows = add_sheets_around(nantes.latitude, nantes.longitude)
+    fresh = [row for row in rows if row["due_at"] > utcnow()]
+    kept = {row["public_id"] for row in fresh[:5]}  # 0.2 km away
+    if stale:
+        kept.add(next(row["public_id"] for row in rows if row["due_at"] <= utcnow()))
+    db.session.execute(
+        Service.__table__.update()
+        .where(Service.public_id.not_in(kept))
+        .values(status=ServiceStatus.ARCHIVED)
+    )
+    rebuild(db.session.connection())
+    with count_queries() as executed:
+        results = search(nantes, "mobilite", {}, Filters())
+    assert public_ids(results) == expected_order(
+        rows, nantes, utcnow(), lambda row: row["public_id"] in kept
+    )
+    assert results.total == len(kept)
+    assert len(executed) == (2 if stale else 1)
