@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from app import config as config_module
+from app.core import logging as structured_logging
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    structured_logging.mask_secret_routes(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -30,7 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app.core import bounds, forms
-    from app.core import logging as structured_logging
     from app.core.assets import Assets
     from app.core.models import include_in_migrations, render_migration_item
 

@@ -195,8 +195,25 @@ class ObjectiveStatusForm(BaseForm):
 
 class ActionForm(BaseForm):
     title = StringField("Action", validators=[required(), not_blank, max_length(300)])
-    start_date = DateInput("Date de début (facultatif)", [Optional()])
+    start_date = DateInput("Date de début, ou de réalisation (facultatif)", [Optional()])
+    # What the person did before the notebook existed (the seed's "actions antérieures").
+    done = BooleanField("Déjà réalisée (par exemple avant l'ouverture du carnet)")
     dora_service_id = HiddenField()
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.done.data and not self.start_date.errors:
+            when = self.start_date.data
+            if when is None:
+                self.start_date.errors.append("Indiquez la date à laquelle elle a été réalisée.")
+            elif when > date.today():
+                self.start_date.errors.append(
+                    "Une action déjà réalisée a une date passée (ou celle d'aujourd'hui)."
+                )
+            else:
+                return valid
+            return False
+        return valid
 
 
 class ActionStatusForm(BaseForm):

@@ -4,7 +4,7 @@ is recorded with its barrier, whose visibility then hides it from whom the barri
 from __future__ import annotations
 
 from app.carnet import history
-from app.carnet.models import Action, Barrier, Notebook, Objective, Visibility
+from app.carnet.models import Action, ActionStatus, Barrier, Notebook, Objective, Visibility
 from app.core.models import utcnow
 from app.extensions import db
 
@@ -86,14 +86,17 @@ def add_action(
     *,
     title: str,
     start_date=None,
+    done: bool = False,
     structure_id=None,
     dora_service_id=None,
 ) -> Action:
-    """An action toward an objective (possibly a DORA service)."""
+    """An action toward an objective (possibly a DORA service); `done`: one the person already
+    did, on `start_date` (before the notebook existed, often)."""
     action = Action(
         objective=objective,
         title=title.strip(),
         start_date=start_date,
+        status=ActionStatus.DONE if done else ActionStatus.PLANNED,
         structure_id=structure_id,
         dora_service_id=dora_service_id,
         created_by_id=user.id,
@@ -104,23 +107,24 @@ def add_action(
         user,
         objective.barrier.notebook,
         "action",
-        "Action ajoutée",
-        text=action.title,
+        "Action réalisée ajoutée" if done else "Action ajoutée",
+        text=f"{action.title} (le {start_date.strftime('%d/%m/%Y')})" if done else action.title,
         target=action,
         barrier=objective.barrier,
     )
     return action
 
 
-def set_action_status(user, action: Action, status) -> None:
-    """Mark an action's progress."""
+def set_action_status(user, action: Action, status, because: str | None = None) -> None:
+    """Mark an action's progress (`because`: why, when another service moved it)."""
     action.status = status
     history.record(
         user,
         action.objective.barrier.notebook,
         "action",
         f"Action {status.label.lower()}",
-        summary=f"Action « {action.title} » : {status.label.lower()}",
+        summary=f"Action « {action.title} » : {status.label.lower()}"
+        + (f" ({because})" if because else ""),
         target=action,
         barrier=action.objective.barrier,
     )

@@ -27,6 +27,7 @@ KINDS = {
     "print": "la version imprimable de votre carnet",
     "export": "l'export de vos données (JSON)",
     "api": "votre carnet par l'API",
+    "orientation": "une orientation faite depuis votre carnet (DORA)",
 }
 
 

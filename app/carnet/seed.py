@@ -107,6 +107,13 @@ def _load_demo_person_notebooks() -> int:
                 start_date=date.today() + timedelta(days=7),
             )
             plans.set_action_status(professional, action, ActionStatus.IN_PROGRESS)
+            plans.add_action(  # an "action antérieure": done before the notebook existed
+                professional,
+                objective,
+                title="Séances de code en ligne avec la mission locale",
+                start_date=date.today() - timedelta(days=120),
+                done=True,
+            )
             plans.add_barrier(
                 professional,
                 notebook,

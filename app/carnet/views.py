@@ -450,7 +450,11 @@ def add_action(notebook, objective_id: int):
     if not form.validate():
         return section(notebook, "barriers", 422, error_form=form)
     plans.add_action(
-        acting_user(), objective, title=form.title.data, start_date=form.start_date.data
+        acting_user(),
+        objective,
+        title=form.title.data,
+        start_date=form.start_date.data,
+        done=form.done.data,
     )
     return section(notebook, "barriers")
 

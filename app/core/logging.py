@@ -30,7 +30,9 @@ from sqlalchemy.exc import NoInspectionAvailable
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\w)")
 LONG_NUMBER = re.compile(r"(?<![\w])(?:[12](?:\s?[0-9AB]){12,14}|\d{11,})(?![\w])")
+# Until the app's routes are known (`mask_secret_routes`): the login and invitation links.
 SECRET_PATH = re.compile(r"^(/connexion/lien/|/invitations/)[^/?#]+")
+TOKEN_VARIABLE = re.compile(r"<(?:[^:<>]+:)?token>")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
@@ -42,8 +44,25 @@ def scrub(text: str) -> str:
 
 
 def safe_path(path: str) -> str:
-    """The path with secret tokens masked (login links, invitations)."""
+    """The path with secret tokens masked (login links, invitations, signed links)."""
     return SECRET_PATH.sub(r"\1<jeton>", path)
+
+
+def mask_secret_routes(app: Flask) -> None:
+    """A URL variable named `token` is a secret (a link that acts without a login): every route
+    that has one is masked in the app's request log and gunicorn's access log, which both go
+    through `safe_path`. Built from the routes once they are registered, so a new signed link
+    is masked without anyone remembering to list it here."""
+    global SECRET_PATH
+    heads = set()
+    for rule in app.url_map.iter_rules():
+        if "token" not in rule.arguments:
+            continue
+        head = TOKEN_VARIABLE.split(rule.rule, maxsplit=1)[0]
+        parts = re.split(r"<[^<>]+>", head)
+        heads.add("[^/]+".join(re.escape(part) for part in parts))
+    if heads:
+        SECRET_PATH = re.compile(f"^({'|'.join(sorted(heads))})[^/?#]+")
 
 
 def request_id() -> str | None:

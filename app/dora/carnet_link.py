@@ -37,12 +37,18 @@ THEME_OF_BARRIER = {
     BarrierTheme.DIGITAL: "numerique",
 }
 
-# What the orientation's state means for its action in the notebook.
+# What the orientation's state means for its action in the notebook, and the reason the
+# notebook's history gives.
 ACTION_STATUS = {
     "open": ActionStatus.PLANNED,
     "accepted": ActionStatus.IN_PROGRESS,
     "refused": ActionStatus.CANCELLED,
     "expired": ActionStatus.CANCELLED,
+}
+BECAUSE = {
+    "accepted": "orientation acceptée par la structure",
+    "refused": "orientation refusée par la structure",
+    "expired": "orientation expirée sans réponse de la structure",
 }
 
 
@@ -55,6 +61,20 @@ def can_find_solution(user, barrier: Barrier, territory) -> bool:
         and carnet_perms.can_edit_notebook(user, notebook, territory)
         and carnet_perms.can_see_barrier_detail(user, notebook, barrier)
     )
+
+
+def supported_notebook(user, orientation):
+    """The notebook an orientation was made from, when the user supports the person there: a
+    professional whom the person's consent covers and who reads the barrier's detail (the rule
+    of `can_find_solution`, so the orientation is shown to whoever could have made it). None
+    otherwise, and for the person themself (their notebook shows the orientation's state)."""
+    territory = g.get("territory")
+    if orientation.barrier_id is None or territory is None:
+        return None
+    barrier = db.session.scalar(select(Barrier).where(Barrier.id == orientation.barrier_id))
+    if barrier is None or not can_find_solution(user, barrier, territory):
+        return None
+    return barrier.notebook
 
 
 def commune_label(beneficiary, department: str) -> str:
@@ -153,4 +173,6 @@ def orientation_changed(orientation, transition, actor) -> None:
         return
     wanted = ACTION_STATUS.get(orientation.status.value)
     if transition.target is not None and wanted is not None and action.status != wanted:
-        plans.set_action_status(actor, action, wanted)
+        plans.set_action_status(
+            actor, action, wanted, because=BECAUSE.get(orientation.status.value)
+        )

@@ -19,7 +19,13 @@ from app.core import audit, mail
 from app.core.models import utcnow
 from app.core.urls import external_url
 from app.dora import search_log
-from app.dora.models import Orientation, OrientationEvent, OrientationStatus, Service
+from app.dora.models import (
+    ContactPreference,
+    Orientation,
+    OrientationEvent,
+    OrientationStatus,
+    Service,
+)
 from app.extensions import db
 
 OPEN, ACCEPTED, REFUSED, EXPIRED = (
@@ -262,7 +268,10 @@ def remind_and_expire(now: datetime | None = None) -> tuple[int, int]:
 
 
 def anonymise(now: datetime | None = None, *, dry_run: bool = True) -> int:
-    """Erase the person's details of orientations older than two years (dry run by default)."""
+    """Erase the person's details of orientations older than two years (dry run by default):
+    who they are, how to reach them, their situation and the criteria they met, the reasons,
+    and the link to their notebook's barrier and action (the notebook keeps its own action,
+    under its own retention). What the indicators count stays: sheet, dates, states."""
     limit = (now or utcnow()) - timedelta(days=ANONYMISE_AFTER_DAYS)
     old = db.session.scalars(
         select(Orientation).where(
@@ -274,6 +283,9 @@ def anonymise(now: datetime | None = None, *, dry_run: bool = True) -> int:
             orientation.first_name = orientation.last_name = "—"
             orientation.email = orientation.phone = None
             orientation.situation = orientation.reason = orientation.refusal_reason = ""
+            orientation.criteria = []
+            orientation.contact_preference = ContactPreference.CASEWORKER
+            orientation.barrier_id = orientation.action_id = None
             orientation.anonymised_at = utcnow()
         db.session.flush()
     return len(old)

@@ -6,7 +6,7 @@ Lists use the scoped queries of `queries.py` named after the same rules.
 from __future__ import annotations
 
 from app.accounts.roles import Role
-from app.dora import queries
+from app.dora import carnet_link, queries
 from app.dora.models import MemberStatus, Provider, ProviderMember, Service, ServiceStatus
 
 CASEWORKER_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN, Role.COORDINATOR})
@@ -92,10 +92,13 @@ def can_orient(user, territory_id: int) -> bool:
 
 
 def can_view_orientation(user, orientation) -> bool:
-    """A person's details in an orientation are seen by the caseworker who made it and by the
-    members of the structure it was sent to (the notebook's supporters see its action there)."""
+    """A person's details in an orientation are seen by the caseworker who made it, by the
+    members of the structure it was sent to and, when it was made from a notebook's barrier, by
+    the person's supporters there with consent who read that barrier's detail — nobody else."""
     if not getattr(user, "is_authenticated", False):
         return False
     if orientation.created_by_id == user.id:
         return True
-    return queries.active_membership(user, orientation.service.provider) is not None
+    if queries.active_membership(user, orientation.service.provider) is not None:
+        return True
+    return carnet_link.supported_notebook(user, orientation) is not None

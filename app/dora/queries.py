@@ -469,6 +469,25 @@ def orientations_made_by(user):
     )
 
 
+def orientations_of_notebook(notebook_id: int) -> dict:
+    """The orientations made from a notebook's barriers, by the action they became: the
+    notebook shows their state (one statement for the whole notebook)."""
+    from app.carnet.models import Barrier
+    from app.dora.models import Orientation
+
+    rows = db.session.execute(
+        select(
+            Orientation.action_id,
+            Orientation.public_id,
+            Orientation.status,
+            Orientation.started_on,
+        )
+        .join(Barrier, Barrier.id == Orientation.barrier_id)
+        .where(Barrier.notebook_id == notebook_id, Orientation.action_id.is_not(None))
+    )
+    return {row.action_id: row for row in rows}
+
+
 def orientation_by_public_id(public_id: str):
     from app.dora.models import Orientation
 

@@ -162,6 +162,26 @@ def _sheet_url(action):
     return url_for("dora.sheet_of_action", service_id=action.dora_service_id)
 
 
+@bp.app_template_global("dora_orientation")
+def _orientation_of_action(action, notebook):
+    """From a notebook's action made by an orientation: its state, and the orientation's page
+    for those who support the person (the page checks again). Read once per notebook."""
+    territory = g.get("territory")
+    if not action.dora_service_id or territory is None or not territory.enables("dora"):
+        return None
+    found = g.setdefault("dora_orientations", {})
+    if notebook.id not in found:
+        found[notebook.id] = queries.orientations_of_notebook(notebook.id)
+    row = found[notebook.id].get(action.id)
+    if row is None:
+        return None
+    return {
+        "status": row.status,
+        "started_on": row.started_on,
+        "url": url_for("dora.orientation", public_id=row.public_id),
+    }
+
+
 def time_saved_due(user) -> bool:
     """Ask a caseworker at most once a month, whatever the territory (an answer or a skip
     waits a month). Their last answer is read with them (`dora.time_saved_at`)."""

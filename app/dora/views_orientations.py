@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template, request, url_for
 from flask_login import current_user
 
+from app.carnet import reads
+from app.carnet.perms import Access
 from app.core import access, audit, htmx
 from app.core.forms import choices
 from app.dora import bp, carnet_link, orientations, perms, queries, search_log
@@ -84,6 +86,9 @@ def orientation(public_id: str):
     if found is None or not perms.can_view_orientation(_user(), found):
         abort(404)
     audit.record(_user(), "viewed", "dora_orientation", found.id, "orientation consultée")
+    notebook = carnet_link.supported_notebook(_user(), found)
+    if notebook is not None:  # the person sees this read among their notebook's
+        reads.record_read(_user(), notebook, Access.FULL, "orientation")
     return render_template(
         "dora/orientation.html", orientation=found, transitions=orientations.TRANSITIONS
     )

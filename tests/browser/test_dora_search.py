@@ -92,6 +92,9 @@ def test_from_a_barrier_to_an_accepted_orientation(page, browser, live_server):
     page.goto(f"/{LA}/carnet/carnets/{notebook.id}")
     action = page.locator("li", has_text="Orientation vers « Auto-école sociale de Nantes »")
     assert action.locator("select").input_value() == "in_progress"
+    assert action.get_by_text("Orientation : acceptée").is_visible()
+    action.get_by_role("link", name="voir l'orientation").click()
+    page.get_by_text("Julien Moreau").first.wait_for()
     page.goto(f"/{LA}/dora/orientations/")
     assert page.get_by_text("Acceptée").first.is_visible()
 
@@ -103,5 +106,6 @@ def test_from_a_barrier_to_an_accepted_orientation(page, browser, live_server):
         "li", has_text="Orientation vers « Auto-école sociale de Nantes »"
     )
     assert person_action.locator("select").input_value() == "in_progress"
+    assert person_action.get_by_text("Orientation : acceptée").is_visible()
     check_accessibility_basics(person)
     person.context.close()

@@ -465,13 +465,18 @@ def test_duplicates_are_found_whatever_the_case_of_accented_letters(client, logi
     assert count(Notebook) == 1
 
 
-def test_an_empty_objective_or_action_is_refused_next_to_its_field(htmx_client):
+def supported_barrier(htmx_client):
+    """A notebook with a barrier and an objective, and its supporting professional logged in."""
     pro = member(Role.PROFESSIONAL)
     notebook = NotebookFactory()
     add_member(notebook, pro)
     barrier = add_barrier(notebook, with_children=True)
-    objective_id = barrier.objectives[0].id
     htmx_client.post("/connexion", data={"email": pro.email, "password": "Mot-de-passe-de-test-1"})
+    return notebook, barrier, barrier.objectives[0].id
+
+
+def test_an_empty_objective_or_action_is_refused_next_to_its_field(htmx_client):
+    notebook, barrier, objective_id = supported_barrier(htmx_client)
     empty_objective = htmx_client.post(
         f"{SSD}/carnets/{notebook.id}/freins/{barrier.id}/objectifs", data={"title": "  "}
     )
@@ -490,3 +495,41 @@ def test_an_empty_objective_or_action_is_refused_next_to_its_field(htmx_client):
     from app.carnet.models import Action, Objective
 
     assert count(Objective) == 1 and count(Action) == 1
+
+
+def test_an_action_done_before_the_notebook_existed_is_recorded_as_done_with_its_date(
+    htmx_client,
+):
+    """The seed's "actions antérieures": what the person did before the notebook existed."""
+    from app.carnet.models import Action, ActionStatus, TimelineEvent
+
+    notebook, _, objective_id = supported_barrier(htmx_client)
+    url = f"{SSD}/carnets/{notebook.id}/objectifs/{objective_id}/actions"
+
+    undated = htmx_client.post(url, data={"title": "Stage en cuisine", "done": "y"})
+    assert undated.status_code == 422
+    assert "Indiquez la date à laquelle elle a été réalisée." in undated.text
+    assert 'value="Stage en cuisine"' in undated.text  # nothing typed is lost
+    future = htmx_client.post(
+        url, data={"title": "Stage en cuisine", "done": "y", "start_date": "2099-01-01"}
+    )
+    assert future.status_code == 422
+    assert "Une action déjà réalisée a une date passée" in future.text
+    assert count(Action) == 1
+
+    added = htmx_client.post(
+        url, data={"title": "Stage en cuisine", "done": "y", "start_date": "2019-03-04"}
+    )
+    assert added.status_code == 200
+    assert "Stage en cuisine — réalisée le 04/03/2019 (avant l'ouverture du carnet)" in added.text
+    stored = db.session.scalar(select(Action).where(Action.title == "Stage en cuisine"))
+    assert stored.status == ActionStatus.DONE and stored.start_date.isoformat() == "2019-03-04"
+    entry = db.session.scalars(select(TimelineEvent).order_by(TimelineEvent.id.desc())).first()
+    assert entry.summary == "Action réalisée ajoutée : Stage en cuisine (le 04/03/2019)"
+
+    planned = htmx_client.post(url, data={"title": "Atelier CV", "start_date": "2030-01-02"})
+    assert "Atelier CV — à partir du 02/01/2030" in planned.text
+    assert (
+        db.session.scalar(select(Action).where(Action.title == "Atelier CV")).status
+        == ActionStatus.PLANNED
+    )

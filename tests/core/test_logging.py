@@ -79,7 +79,26 @@ def test_messages_and_exceptions_are_scrubbed_and_sql_parameters_hidden(logged):
     assert "parameters hidden" in failure["exception"]
 
 
-def test_secret_tokens_in_paths_are_masked():
+def test_secret_tokens_in_paths_are_masked(app):
+    """Every route with a `token` (a link that acts without a login) is masked: found in the
+    URL map, so a signed link added later is covered too."""
+    signed = [rule for rule in app.url_map.iter_rules() if "token" in rule.arguments]
+    assert {"/reva/partage/<token>", "/<territory>/dora/orientations/lien/<token>"} <= {
+        rule.rule for rule in signed
+    }
+    for rule in signed:
+        path = rule.rule.replace("<territory>", "loire-atlantique").replace(
+            "<token>", "s3cr3t.Xy-Z"
+        )
+        assert "s3cr3t" not in safe_path(path), rule.rule
+        assert safe_path(path).endswith("/<jeton>"), rule.rule
+    assert (
+        safe_path("/loire-atlantique/dora/orientations/lien/AbC.d-e_f")
+        == "/loire-atlantique/dora/orientations/lien/<jeton>"
+    )
+    assert safe_path("/loire-atlantique/dora/orientations/12") == (
+        "/loire-atlantique/dora/orientations/12"
+    )
     assert safe_path("/connexion/lien/AbC-123_x") == "/connexion/lien/<jeton>"
     assert safe_path("/invitations/AbC") == "/invitations/<jeton>"
     assert (
@@ -89,3 +108,11 @@ def test_secret_tokens_in_paths_are_masked():
         scrub("request 3f9a774d7df7406bbd5c12345678901")
         == "request 3f9a774d7df7406bbd5c12345678901"
     )
+
+
+def test_a_signed_orientation_link_reaches_the_request_log_masked(logged):
+    client = logged.test_client()
+    client.get("/loire-atlantique/dora/orientations/lien/Zm9v.YmFy-secret")
+    entry = logged.lines()[-1]
+    assert entry["path"] == "/loire-atlantique/dora/orientations/lien/<jeton>"
+    assert "secret" not in json.dumps(logged.lines())

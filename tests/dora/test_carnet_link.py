@@ -19,6 +19,7 @@ from app.carnet.models import (
     TimelineEvent,
     Visibility,
 )
+from app.core.models import AuditEntry
 from app.dora import carnet_link, questions
 from app.dora.models import Orientation, OrientationStatus
 from app.extensions import db
@@ -160,7 +161,12 @@ def test_an_orientation_from_a_barrier_is_an_action_under_it_that_follows_its_st
         select(TimelineEvent).where(TimelineEvent.barrier_id == barrier.id)
     ).all()
     summaries = " | ".join(e.summary for e in events)
-    assert "Action ajoutée" in summaries and "en cours" in summaries
+    assert "Action ajoutée" in summaries
+    assert "en cours (orientation acceptée par la structure)" in summaries
+    page = unescape(login_as(pro).get(f"{BASE}/carnet/carnets/{notebook.id}").text)
+    assert "Orientation : <strong>acceptée</strong>" in page
+    assert f'href="{BASE}/dora/orientations/{orientation.public_id}">voir l\'orientation' in page
+    client.post("/deconnexion")
 
     # The person sees it in their notebook.
     person = member(Role.BENEFICIARY, LA)
@@ -168,6 +174,8 @@ def test_an_orientation_from_a_barrier_is_an_action_under_it_that_follows_its_st
     db.session.commit()
     page = unescape(login_as(person).get(f"{BASE}/carnet/carnets/{notebook.id}").text)
     assert "Orientation vers « Auto-école sociale »" in page
+    assert "Orientation : <strong>acceptée</strong>" in page
+    assert "voir l'orientation" not in page  # the caseworkers' page
     # The sheet link works for them too (the public page).
     sheet = client.get(f"{BASE}/dora/fiches/numero/{service.id}")
     assert sheet.status_code == 303 and service.public_id in sheet.headers["Location"]
@@ -184,6 +192,57 @@ def test_a_refused_orientation_cancels_its_action(app, client, login_as, noteboo
     )
     action = db.session.scalar(select(Action))
     assert reload(action).status == ActionStatus.CANCELLED
+    page = unescape(login_as(pro).get(f"{BASE}/carnet/carnets/{notebook.id}").text)
+    assert "Orientation : <strong>refusée</strong>" in page
+    event = db.session.scalars(
+        select(TimelineEvent).where(TimelineEvent.barrier_id == barrier.id)
+    ).all()[-1]
+    assert event.summary.endswith("annulée (orientation refusée par la structure)")
+
+
+def test_the_persons_supporters_with_consent_see_the_orientation_and_the_read_is_logged(
+    app, client, login_as, notebook, pro
+):
+    barrier = add_barrier(notebook, BarrierTheme.MOBILITY)
+    service = ServiceFactory(published=True, contact_email="accueil@garage.fr")
+    login_as(pro)
+    _orient_from_barrier(app, client, notebook, barrier, service)
+    orientation = db.session.scalar(select(Orientation))
+    url = f"{BASE}/dora/orientations/{orientation.public_id}"
+    client.post("/deconnexion")
+
+    colleague = member(Role.PROFESSIONAL, LA)  # supports the person, consent given
+    add_member(notebook, colleague)
+    page = unescape(login_as(colleague).get(url).text)
+    assert "Préparer le permis." in page and notebook.beneficiary.last_name in page
+    reads = db.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.actor_id == colleague.id,
+            AuditEntry.object_type == "notebook",
+            AuditEntry.object_id == notebook.id,
+        )
+    ).all()
+    assert [r.detail for r in reads] == ["orientation"]
+    client.post("/deconnexion")
+
+    without_consent = member(Role.PROFESSIONAL, LA)
+    add_member(notebook, without_consent, consent=False)
+    assert login_as(without_consent).get(url).status_code == 404
+    client.post("/deconnexion")
+    stranger = member(Role.PROFESSIONAL, LA)
+    assert login_as(stranger).get(url).status_code == 404
+    client.post("/deconnexion")
+    person = member(Role.BENEFICIARY, LA)
+    db.session.get(Beneficiary, notebook.beneficiary_id).user_id = person.id
+    db.session.commit()
+    refused = login_as(person).get(url)  # DORA is for caseworkers: their notebook shows the state
+    assert refused.status_code == 403 and "Préparer le permis." not in refused.text
+    client.post("/deconnexion")
+
+    # A barrier shared in summary only: its detail, and the orientation, stay with the referent.
+    reload(barrier).visibility = Visibility.SUMMARY
+    db.session.commit()
+    assert login_as(colleague).get(url).status_code == 404
 
 
 def test_another_caseworkers_grant_does_not_link_the_barrier(app, client, login_as, notebook, pro):

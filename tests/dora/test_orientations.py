@@ -13,7 +13,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.accounts.roles import Role
-from app.core.models import utcnow
+from app.core.models import OutgoingMail, utcnow
 from app.core.scoping import bound_to
 from app.dora import orientations
 from app.dora.models import Orientation, OrientationEvent, OrientationStatus, SearchLog
@@ -256,8 +256,17 @@ def test_a_reminder_after_ten_days_and_expiry_after_thirty(app, login_as, servic
         assert orientations.remind_and_expire(utcnow() + timedelta(days=10, minutes=1)) == (1, 0)
         assert orientations.remind_and_expire(utcnow() + timedelta(days=11)) == (0, 0)
         db.session.commit()
-    reminders = [m for m in outbox_messages(app) if m["subject"].startswith("Relance")]
-    assert reminders == [] or len(reminders) == 1  # sent after the command's commit
+    # Queued in the command's transaction (sent by the mail worker): a fresh 8-day link.
+    reminders = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.subject.startswith("Relance"))
+    ).all()
+    assert [m.to for m in reminders] == ["accueil@garage.fr"]
+    first_link = structure_link(app)
+    reminder_link = path_of(link_in({"body": reminders[0].body}))
+    assert reminder_link != first_link
+    client = app.test_client()
+    assert "Accepter" in unescape(client.get(reminder_link).text)
+    assert "remplacé par un plus récent" in unescape(client.get(first_link).text)
     with bound_to(la):
         assert orientations.remind_and_expire(utcnow() + timedelta(days=30, minutes=1)) == (0, 1)
         db.session.commit()
@@ -295,18 +304,37 @@ def test_who_sees_the_persons_details(login_as, client, service, caseworker):
 def test_orientations_are_anonymised_after_two_years_dry_run_first(
     app, login_as, service, caseworker
 ):
+    from app.carnet.models import BarrierTheme
+    from app.dora.models import ContactPreference
+    from tests.carnet.factories import NotebookFactory, add_barrier
+
     orient(login_as(caseworker), service)
     orientation = db.session.scalar(select(Orientation))
+    barrier = add_barrier(NotebookFactory(territory_id=territory(LA).id), BarrierTheme.MOBILITY)
+    orientation = reload(orientation)
     orientation.created_at = utcnow() - timedelta(days=731)
+    orientation.barrier_id = barrier.id
+    orientation.criteria = ["N'a pas le permis de conduire"]
+    orientation.contact_preference = ContactPreference.PHONE
+    orientation.situation = "Sans voiture depuis juin."
     db.session.commit()
+    assert orient(login_as(caseworker), service).status_code == 303
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["dora", "anonymise-orientations"])
     assert "1 orientation(s) à anonymiser" in dry.output
     assert reload(orientation).first_name == "Jeanne"
     runner.invoke(args=["dora", "anonymise-orientations", "--apply"])
     orientation = reload(orientation)
-    assert orientation.first_name == "—" and orientation.phone is None and orientation.reason == ""
+    assert (orientation.first_name, orientation.last_name) == ("—", "—")
+    assert orientation.email is None and orientation.phone is None
+    assert (orientation.situation, orientation.reason, orientation.refusal_reason) == ("", "", "")
+    assert orientation.criteria == []
+    assert orientation.contact_preference == ContactPreference.CASEWORKER
+    assert orientation.barrier_id is None and orientation.action_id is None  # not traceable
     assert orientation.anonymised_at is not None
+    assert orientation.service_id == service.id and orientation.created_at < utcnow()
+    others = db.session.scalars(select(Orientation).where(Orientation.id != orientation.id)).all()
+    assert [o.first_name for o in others] == ["Jeanne"]  # the recent one is kept
     assert orientation.status == OrientationStatus.OPEN  # the indicators keep counting it
 
 

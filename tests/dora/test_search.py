@@ -514,7 +514,12 @@ def test_a_sheet_opened_after_30_minutes_does_not_count(client):
 
 
 def test_a_caseworker_sees_the_whole_sheet_and_the_two_actions(login_as):
-    service = sheet("Location de voitures")
+    service = sheet(
+        "Location de voitures",
+        access_conditions="Être inscrit à France Travail.",
+        required_documents="Permis de conduire, justificatif de domicile.",
+        opening_hours="Du lundi au vendredi, 9 h – 17 h",
+    )
     client = login_as(member(Role.PROFESSIONAL, "loire-atlantique"))
     response = client.get(f"{BASE}/recherche/fiches/{service.public_id}")
     text = unescape(response.text)
@@ -522,7 +527,21 @@ def test_a_caseworker_sees_the_whole_sheet_and_the_two_actions(login_as):
     assert "Partager par courriel" in text and "mailto:?subject=" in text
     assert f"/fiches/{service.public_id}" in text  # the public page's link in the SMS text
     assert "agnes.durand@structure.fr" in text  # the contact reserved to caseworkers
-    assert "Justificatifs" in text or "Pour qui" in text
+    # Who it is for, conditions, documents, how to mobilise, contacts, freshness.
+    for shown in (
+        "Pour qui",
+        "Demandeurs d’emploi",
+        "Conditions d'accès",
+        "Être inscrit à France Travail.",
+        "Justificatifs à fournir",
+        "Permis de conduire, justificatif de domicile.",
+        "Mobiliser le service",
+        "Accompagnateurs :",
+        "Du lundi au vendredi, 9 h – 17 h",
+        "0240987654",
+        f"Informations confirmées le {service.last_confirmed_at.strftime('%d/%m/%Y')}",
+    ):
+        assert shown in text, shown
 
 
 def test_drafts_and_unknown_sheets_are_not_found(client):
