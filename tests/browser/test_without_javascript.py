@@ -62,3 +62,54 @@ def test_log_in_find_a_notebook_add_a_barrier_grant_consent_without_javascript(n
     # The person sees it after a reload.
     phone.reload()
     assert phone.locator("p.portal-text", has_text="Pas de permis, trajets de 1 h 30").is_visible()
+
+
+def test_search_dora_answer_a_question_refine_and_open_a_sheet_without_javascript(no_script):
+    """The search's "site vitrine", anonymous, on a phone without JavaScript: every step is a GET
+    whose URL carries the whole query."""
+    from tests.dora.factories import ServiceFactory
+
+    ServiceFactory(
+        published=True,
+        name="Auto-école sociale de Nantes",
+        thematiques=["mobilite--preparer-un-permis"],
+        fees="gratuit",
+    )
+    ServiceFactory(
+        published=True,
+        name="Location de voitures",
+        thematiques=["mobilite--acceder-a-un-vehicule"],
+        fees="payant",
+    )
+    phone = no_script()
+    phone.goto("/loire-atlantique/dora/recherche")
+    phone.get_by_label(re.compile("^Commune de la personne")).fill("Nantes (44000)")
+    phone.get_by_label("Thématique").select_option("mobilite")
+    phone.get_by_role("button", name="Rechercher").click()
+    phone.get_by_role(
+        "heading", name=re.compile("2 solutions pour « Mobilité » à Nantes")
+    ).wait_for()
+    assert "theme=mobilite" in phone.url
+
+    # A question of the theme, answered: the results follow, and the URL carries the answer.
+    phone.locator("#question-permis").get_by_text("Non", exact=True).click()
+    phone.get_by_role("button", name="Rechercher").click()
+    phone.get_by_role(
+        "heading", name=re.compile("1 solution pour « Mobilité » à Nantes")
+    ).wait_for()
+    assert "permis=non" in phone.url
+    assert phone.get_by_role("link", name="Auto-école sociale de Nantes").is_visible()
+
+    # Back to every answer, refined by fees with the form's own button.
+    phone.goto(phone.url.replace("permis=non", "permis="))
+    phone.get_by_text("Affiner les résultats").click()
+    phone.locator("#filtres").get_by_text("Payant", exact=True).click()
+    phone.get_by_role("button", name="Rechercher").click()
+    phone.get_by_role(
+        "heading", name=re.compile("1 solution pour « Mobilité » à Nantes")
+    ).wait_for()
+    assert phone.get_by_role("link", name="Location de voitures").is_visible()
+
+    phone.get_by_role("link", name="Location de voitures").click()
+    phone.get_by_role("heading", level=1, name="Location de voitures").wait_for()
+    assert phone.get_by_text("Pour qui").is_visible()
