@@ -32,7 +32,8 @@ PHONE = re.compile(r"(?<![\w+])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\w)")
 LONG_NUMBER = re.compile(r"(?<![\w])(?:[12](?:\s?[0-9AB]){12,14}|\d{11,})(?![\w])")
 # Until the app's routes are known (`mask_secret_routes`): the login and invitation links.
 SECRET_PATH = re.compile(r"^(/connexion/lien/|/invitations/)[^/?#]+")
-TOKEN_VARIABLE = re.compile(r"<(?:[^:<>]+:)?token>")
+SECRET_VARIABLES = frozenset({"token", "grant"})
+SECRET_VARIABLE = re.compile(r"<(?:[^:<>]+:)?(?:token|grant)>")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
@@ -49,16 +50,16 @@ def safe_path(path: str) -> str:
 
 
 def mask_secret_routes(app: Flask) -> None:
-    """A URL variable named `token` is a secret (a link that acts without a login): every route
-    that has one is masked in the app's request log and gunicorn's access log, which both go
-    through `safe_path`. Built from the routes once they are registered, so a new signed link
-    is masked without anyone remembering to list it here."""
+    """A URL variable named `token` (a link that acts without a login) or `grant` (a signed,
+    user-bound access) is a secret: every route that has one is masked in the app's request log
+    and gunicorn's access log, which both go through `safe_path`. Built from the routes once
+    they are registered, so a new signed link is masked without anyone listing it here."""
     global SECRET_PATH
     heads = set()
     for rule in app.url_map.iter_rules():
-        if "token" not in rule.arguments:
+        if not rule.arguments & SECRET_VARIABLES:
             continue
-        head = TOKEN_VARIABLE.split(rule.rule, maxsplit=1)[0]
+        head = SECRET_VARIABLE.split(rule.rule, maxsplit=1)[0]
         parts = re.split(r"<[^<>]+>", head)
         heads.add("[^/]+".join(re.escape(part) for part in parts))
     if heads:

@@ -124,6 +124,8 @@ def test_no_personal_data_in_gunicorn_logs_after_a_browser_journey(app, browser,
     page.wait_for_load_state()
     page.goto(f"/{person['territory']}/carnet/mon-carnet")
     page.get_by_role("heading", name="Mon carnet de bord").wait_for()
+    # A structure's signed orientation link (a made-up one: refused, but logged like any).
+    page.goto("/loire-atlantique/dora/orientations/lien/Zm9v.c2lnbmVkLWxpbms")
     context.close()
 
     time.sleep(0.5)  # the last access lines
@@ -142,6 +144,8 @@ def test_no_personal_data_in_gunicorn_logs_after_a_browser_journey(app, browser,
     assert any(e.get("user_id") and e.get("territory") for e in requests)
     assert any("<jeton>" in e["path"] for e in access)  # the login link's token is masked
     assert link.rsplit("/", 1)[1].split("?")[0] not in text
+    assert "c2lnbmVkLWxpbms" not in text  # every route's token, found in the URL map
+    assert any(e["path"] == "/loire-atlantique/dora/orientations/lien/<jeton>" for e in access)
     leaks = sorted(
         f"{v}: …{text[m.start() - 60 : m.end() + 60]}…"
         for v in personal_data()

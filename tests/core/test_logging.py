@@ -80,24 +80,28 @@ def test_messages_and_exceptions_are_scrubbed_and_sql_parameters_hidden(logged):
 
 
 def test_secret_tokens_in_paths_are_masked(app):
-    """Every route with a `token` (a link that acts without a login) is masked: found in the
-    URL map, so a signed link added later is covered too."""
-    signed = [rule for rule in app.url_map.iter_rules() if "token" in rule.arguments]
-    assert {"/reva/partage/<token>", "/<territory>/dora/orientations/lien/<token>"} <= {
-        rule.rule for rule in signed
-    }
+    """Every route with a `token` (a link that acts without a login) or a `grant` is masked:
+    found in the URL map, so a signed link added later is covered too."""
+    signed = [rule for rule in app.url_map.iter_rules() if rule.arguments & {"token", "grant"}]
+    assert {
+        "/reva/partage/<token>",
+        "/<territory>/dora/orientations/lien/<token>",
+        "/<territory>/carnet/carnets/acces/<grant>/rejoindre",
+    } <= {rule.rule for rule in signed}
     for rule in signed:
-        path = rule.rule.replace("<territory>", "loire-atlantique").replace(
-            "<token>", "s3cr3t.Xy-Z"
-        )
+        path = rule.rule.replace("<territory>", "loire-atlantique")
+        path = path.replace("<token>", "s3cr3t.Xy-Z").replace("<grant>", "s3cr3t.Xy-Z")
         assert "s3cr3t" not in safe_path(path), rule.rule
-        assert safe_path(path).endswith("/<jeton>"), rule.rule
+        assert "/<jeton>" in safe_path(path), rule.rule
     assert (
         safe_path("/loire-atlantique/dora/orientations/lien/AbC.d-e_f")
         == "/loire-atlantique/dora/orientations/lien/<jeton>"
     )
     assert safe_path("/loire-atlantique/dora/orientations/12") == (
         "/loire-atlantique/dora/orientations/12"
+    )
+    assert safe_path("/seine-saint-denis/carnet/carnets/acces/eyJ.abc/rejoindre") == (
+        "/seine-saint-denis/carnet/carnets/acces/<jeton>/rejoindre"
     )
     assert safe_path("/connexion/lien/AbC-123_x") == "/connexion/lien/<jeton>"
     assert safe_path("/invitations/AbC") == "/invitations/<jeton>"
