@@ -90,7 +90,10 @@ def orientation(public_id: str):
     if notebook is not None:  # the person sees this read among their notebook's
         reads.record_read(_user(), notebook, Access.FULL, "orientation")
     return render_template(
-        "dora/orientation.html", orientation=found, transitions=orientations.TRANSITIONS
+        "dora/orientation.html",
+        orientation=found,
+        transitions=orientations.TRANSITIONS,
+        notebook=notebook if found.created_by_id != _user().id else None,
     )
 
 

@@ -215,6 +215,7 @@ def test_the_persons_supporters_with_consent_see_the_orientation_and_the_read_is
     add_member(notebook, colleague)
     page = unescape(login_as(colleague).get(url).text)
     assert "Préparer le permis." in page and notebook.beneficiary.last_name in page
+    assert f'href="{BASE}/carnet/carnets/{notebook.id}#section-barriers">Retour au carnet' in page
     reads = db.session.scalars(
         select(AuditEntry).where(
             AuditEntry.actor_id == colleague.id,
