@@ -108,7 +108,9 @@ def add_action(
         objective.barrier.notebook,
         "action",
         "Action réalisée ajoutée" if done else "Action ajoutée",
-        text=f"{action.title} (le {start_date.strftime('%d/%m/%Y')})" if done else action.title,
+        text=f"{action.title} (le {start_date.strftime('%d/%m/%Y')})"
+        if done and start_date
+        else action.title,
         target=action,
         barrier=objective.barrier,
     )

@@ -92,12 +92,18 @@ def commune_label(beneficiary, department: str) -> str:
     return ""
 
 
+def runs_here() -> bool:
+    """Whether the bound territory runs DORA (a notebook elsewhere shows no DORA link)."""
+    territory = g.get("territory")
+    return territory is not None and territory.enables("dora")
+
+
 def search_url(user, barrier: Barrier) -> str | None:
     """The search prefilled for the barrier, or None if the user may not look for it or the
     territory does not run DORA."""
-    territory = g.get("territory")
-    if territory is None or not territory.enables("dora"):
+    if not runs_here():
         return None
+    territory = g.territory
     if not can_find_solution(user, barrier, territory):
         return None
     return url_for(

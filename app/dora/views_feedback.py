@@ -156,8 +156,7 @@ def _solution_url(barrier):
 @bp.app_template_global("dora_sheet_url")
 def _sheet_url(action):
     """From a notebook's action made by an orientation: its sheet."""
-    territory = g.get("territory")
-    if not action.dora_service_id or territory is None or not territory.enables("dora"):
+    if not action.dora_service_id or not carnet_link.runs_here():
         return None
     return url_for("dora.sheet_of_action", service_id=action.dora_service_id)
 
@@ -166,8 +165,7 @@ def _sheet_url(action):
 def _orientation_of_action(action, notebook):
     """From a notebook's action made by an orientation: its state, and the orientation's page
     for those who support the person (the page checks again). Read once per notebook."""
-    territory = g.get("territory")
-    if not action.dora_service_id or territory is None or not territory.enables("dora"):
+    if not action.dora_service_id or not carnet_link.runs_here():
         return None
     found = g.setdefault("dora_orientations", {})
     if notebook.id not in found:
